@@ -1,0 +1,312 @@
+"""The command line: wires configuration, files, engine, fixer and reporters.
+
+``prnglint [check] [PATH ...]`` lints; ``prnglint rules`` lists the rules;
+``prnglint rule CODE`` explains one; ``prnglint verify`` runs the runtime
+proof (an extra). Exit status: 0 clean, 1 findings, 2 usage, configuration
+or internal error, or a file that could not be read or parsed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from prnglint import __version__
+
+EXIT_CLEAN = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+
+SUBCOMMANDS = ("check", "rules", "rule", "verify")
+OUTPUT_FORMATS = ("full", "concise")
+
+
+class UsageError(Exception):
+    """A command line that cannot be run; the message says why."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _comma_list(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def build_check_parser() -> argparse.ArgumentParser:
+    """The parser of `prnglint [check]`."""
+    parser = _Parser(
+        prog="prnglint",
+        description="Find (and fix) JAX PRNG anti-patterns.",
+        epilog="Other commands: `prnglint rules`, `prnglint rule CODE`, `prnglint verify`.",
+    )
+    parser.add_argument("paths", nargs="*", type=Path, help="files or folders to lint (default: .); - for standard input")
+    parser.add_argument("--version", action="version", version=f"prnglint {__version__}")
+    _add_selection_options(parser)
+    _add_file_options(parser)
+    _add_output_options(parser)
+    return parser
+
+
+def _add_selection_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("rule selection")
+    group.add_argument("--select", type=_comma_list, help="codes or prefixes to enable (replaces the default set)")
+    group.add_argument("--extend-select", type=_comma_list, default=[], help="codes or prefixes to enable as well")
+    group.add_argument("--ignore", type=_comma_list, default=[], help="codes or prefixes to disable")
+    group.add_argument("--config", type=Path, help="configuration file (default: nearest pyproject.toml with [tool.prnglint])")
+
+
+def _add_file_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("file selection")
+    group.add_argument("--exclude", type=_comma_list, help="glob patterns to exclude (replaces the defaults)")
+    group.add_argument("--extend-exclude", type=_comma_list, default=[], help="glob patterns to exclude as well")
+    group.add_argument("--force-exclude", action="store_true", help="apply exclusions to paths given explicitly too")
+    group.add_argument("--stdin-filename", help="the name of the file read from standard input")
+
+
+def _add_output_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("output")
+    group.add_argument("--output-format", choices=OUTPUT_FORMATS, default="full")
+    group.add_argument("--output-file", type=Path, help="write the report to this file instead of standard output")
+    group.add_argument("--statistics", action="store_true", help="show the number of findings per rule instead")
+    group.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `prnglint` command; returns the exit status."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if args and args[0] in SUBCOMMANDS:
+            command, rest = args[0], args[1:]
+        else:
+            command, rest = "check", args
+        if command == "rules":
+            return _rules_command(rest)
+        if command == "rule":
+            return _rule_command(rest)
+        if command == "verify":
+            return _verify_command(rest)
+        return _check_command(rest)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_ERROR
+
+
+# --- check ---------------------------------------------------------------------
+
+
+def _check_command(argv: list[str]) -> int:
+    from prnglint.config import ConfigError, Settings, check_selectors, find_config, load_config
+
+    args = build_check_parser().parse_args(argv)
+    paths: list[Path] = args.paths or [Path(".")]
+    from_stdin = [str(p) for p in paths] == ["-"]
+    if not from_stdin and any(str(p) == "-" for p in paths):
+        raise UsageError("prnglint: `-` (standard input) cannot be mixed with paths")
+    try:
+        if args.config is not None:
+            settings = load_config(args.config)
+        else:
+            anchor = Path(args.stdin_filename) if from_stdin and args.stdin_filename else paths[0]
+            found = find_config(anchor if anchor.exists() else Path.cwd())
+            settings = load_config(found) if found else Settings()
+        _apply_command_line(settings, args, check_selectors)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+    if from_stdin:
+        results = [_lint_stdin(args, settings)]
+    else:
+        results = _lint_paths(paths, args, settings)
+    diagnostics = sorted((d for r in results for d in r.diagnostics), key=lambda d: d.sort_key())
+    sources = {r.source.filename: r.source.text for r in results if r.source is not None}
+    _write_report(args, diagnostics, sources, files_checked=len(results))
+    return _exit_status(diagnostics, exit_zero=args.exit_zero)
+
+
+def _apply_command_line(settings, args: argparse.Namespace, check_selectors) -> None:
+    for option, attribute in (("select", "select"), ("extend_select", "extend_select"), ("ignore", "ignore")):
+        value = getattr(args, option)
+        if value:
+            check_selectors(value, f"--{option.replace('_', '-')}")
+    if args.select is not None:
+        settings.select = args.select
+    settings.extend_select = [*settings.extend_select, *args.extend_select]
+    settings.ignore = [*settings.ignore, *args.ignore]
+    if args.exclude is not None:
+        settings.exclude = args.exclude
+    settings.extend_exclude = [*settings.extend_exclude, *args.extend_exclude]
+
+
+def _lint_paths(paths: list[Path], args: argparse.Namespace, settings) -> list:
+    from prnglint.engine import io_error
+    from prnglint.files import discover
+    from prnglint.runner import FileResult, lint_files
+
+    files, missing = discover(
+        paths,
+        [*settings.exclude, *settings.extend_exclude],
+        settings.root,
+        force_exclude=args.force_exclude,
+    )
+    results = lint_files(files, settings)
+    for path in missing:
+        results.append(FileResult(path, [io_error(str(path), "no such file or directory")]))
+    return results
+
+
+def _lint_stdin(args: argparse.Namespace, settings):
+    from prnglint.engine import io_error
+    from prnglint.runner import FileResult
+    from prnglint.source import SourceError, decode_source
+    from prnglint.engine import lint_source
+
+    name = args.stdin_filename or "-"
+    raw = sys.stdin.buffer.read()
+    try:
+        source = decode_source(raw, name)
+    except SourceError as exc:
+        return FileResult(Path(name), [io_error(name, str(exc))])
+    rules = settings.rules_for(Path(name), settings.enabled_rules())
+    diagnostics = lint_source(source, rules, settings.rule_options)
+    return FileResult(Path(name), diagnostics, source)
+
+
+def _write_report(args: argparse.Namespace, diagnostics: list, sources: dict[str, str], files_checked: int) -> None:
+    from prnglint.reporters import RunInfo, get_reporter
+    from prnglint.registry import all_rules
+
+    out: TextIO
+    if args.output_file is not None:
+        out = io.StringIO()
+        color = False
+    else:
+        out = sys.stdout
+        color = _use_color(sys.stdout)
+    run = RunInfo(
+        sources=sources,
+        color=color,
+        files_checked=files_checked,
+        rule_names={rule.code: rule.name for rule in all_rules()},
+    )
+    if args.statistics:
+        _write_statistics(diagnostics, run, out)
+    else:
+        get_reporter(args.output_format)(diagnostics, run, out)
+    if args.output_file is not None:
+        try:
+            args.output_file.write_text(out.getvalue(), encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.output_file}: {exc.strerror or exc}") from None
+
+
+def _write_statistics(diagnostics: list, run, out: TextIO) -> None:
+    counts = Counter(d.code for d in diagnostics)
+    fixable = {d.code for d in diagnostics if d.fix is not None}
+    for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        mark = "[*]" if code in fixable else "[ ]"
+        name = run.rule_names.get(code, "error")
+        out.write(f"{count:>5}\t{code}\t{mark} {name}\n")
+
+
+def _use_color(stream: TextIO) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _exit_status(diagnostics: list, *, exit_zero: bool) -> int:
+    if any(d.is_error for d in diagnostics):
+        return EXIT_ERROR
+    if diagnostics and not exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+# --- rules and rule ----------------------------------------------------------------
+
+
+def _rules_command(argv: list[str]) -> int:
+    parser = _Parser(prog="prnglint rules", description="List every rule.")
+    parser.parse_args(argv)
+    from prnglint.registry import all_rules
+
+    rows = [("code", "name", "fix", "default", "summary")]
+    for rule in all_rules():
+        fix = rule.fix_applicability.value if rule.fix_applicability else "-"
+        rows.append((rule.code, rule.name, fix, "on" if rule.default_enabled else "off", rule.summary))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths)) + "  " + row[4])
+    return EXIT_CLEAN
+
+
+def _rule_command(argv: list[str]) -> int:
+    parser = _Parser(prog="prnglint rule", description="Explain a rule.")
+    parser.add_argument("code", help="a rule code such as PRN003, or its name")
+    args = parser.parse_args(argv)
+    from prnglint.registry import all_rules
+
+    wanted = args.code.strip()
+    for rule in all_rules():
+        if wanted.upper() == rule.code or wanted == rule.name:
+            fix = {None: "No automatic fix.", "safe": "A safe fix is available.", "unsafe": "An unsafe fix is available."}[
+                rule.fix_applicability.value if rule.fix_applicability else None
+            ]
+            state = "on by default" if rule.default_enabled else f"off by default (enable with --extend-select {rule.code})"
+            text = f"# {rule.name} ({rule.code})\n\n{fix} This rule is {state}.\n\n{rule.documentation()}\n"
+            if _use_color(sys.stdout):
+                from rich.console import Console
+                from rich.markdown import Markdown
+
+                Console().print(Markdown(text))
+            else:
+                sys.stdout.write(text)
+            return EXIT_CLEAN
+    raise UsageError(f"prnglint rule: unknown rule `{wanted}` (see `prnglint rules`)")
+
+
+# --- verify ------------------------------------------------------------------------
+
+VERIFY_MODULES = ("jax", "flax", "equinox", "optax", "orbax.checkpoint")
+
+
+def _verify_command(argv: list[str]) -> int:
+    import importlib.util
+
+    missing = []
+    for name in VERIFY_MODULES:
+        try:
+            if importlib.util.find_spec(name) is None:
+                missing.append(name)
+        except ModuleNotFoundError:
+            missing.append(name)
+    if missing:
+        print(
+            f"error: `prnglint verify` needs {', '.join(missing)}, which {'is' if len(missing) == 1 else 'are'} "
+            "not installed.\nInstall the verifier extra:  pip install 'prnglint[verify]'",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+    from prnglint.verifier.cli import main as verify_main
+
+    return verify_main(argv)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,352 @@
+"""The lint engine: parse a file once, run every selected rule in one pass.
+
+The engine knows nothing of any rule's details. A rule is a libcst batchable
+visitor that declares the words its findings need (so that files without them
+are never parsed), visits the nodes it cares about and calls `report`.
+Positions are computed only for files that have something to report.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider, WhitespaceInclusivePositionProvider
+
+from prnglint.diagnostics import (
+    INTERNAL_ERROR,
+    IO_ERROR,
+    SYNTAX_ERROR,
+    Applicability,
+    Diagnostic,
+    Edit,
+    Fix,
+    Location,
+)
+from prnglint.names import ImportResolver
+from prnglint.source import SourceFile
+from prnglint.suppress import Suppressions
+
+DOC_HEADINGS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety")
+
+
+# --- What a rule can say ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Replace:
+    """Replace `node` by `new` (a node, or source code for it)."""
+
+    node: cst.CSTNode
+    new: cst.CSTNode | str
+
+
+@dataclass(frozen=True)
+class InsertStatementBefore:
+    """Insert a one-line statement before the statement `node`, at its indentation."""
+
+    node: cst.CSTNode
+    code: str
+
+
+NodeEdit = Replace | InsertStatementBefore
+
+
+@dataclass(frozen=True)
+class FixSpec:
+    """A fix as a rule describes it: edits expressed on nodes of the tree."""
+
+    applicability: Applicability
+    message: str
+    edits: tuple[NodeEdit, ...]
+
+
+@dataclass(frozen=True)
+class Valid:
+    """A snippet on which a rule must report nothing."""
+
+    code: str
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """A snippet on which a rule must report; optionally where and what a fix yields.
+
+    `count` is the number of findings expected (default: at least one);
+    `line`/`column` the 1-based start of the first; `expected_fix` the source
+    after applying every fix this rule offers.
+    """
+
+    code: str
+    count: int | None = None
+    line: int | None = None
+    column: int | None = None
+    expected_fix: str | None = None
+    message_contains: str | None = None
+
+
+def example_code(example: Valid | Invalid | str) -> str:
+    """The dedented source of a rule example."""
+    code = example if isinstance(example, str) else example.code
+    return textwrap.dedent(code).lstrip("\n")
+
+
+# --- Rules -------------------------------------------------------------------
+
+
+@dataclass
+class FileContext:
+    """What a rule may know about the file it is visiting."""
+
+    filename: str
+    source: str
+    module: cst.Module
+    options: Mapping[str, Any]
+    _resolver: ImportResolver | None = None
+    _metadata: dict[Any, Mapping[cst.CSTNode, Any]] = field(default_factory=dict)
+    reports: list[tuple["Rule", cst.CSTNode, str, FixSpec | None]] = field(default_factory=list)
+
+    @property
+    def resolver(self) -> ImportResolver:
+        """The file's import resolver, built on first use and shared by all rules."""
+        if self._resolver is None:
+            self._resolver = ImportResolver(self.module)
+        return self._resolver
+
+    def qualname(self, node: cst.BaseExpression) -> str | None:
+        """Shortcut for ``self.resolver.qualname(node)``."""
+        return self.resolver.qualname(node)
+
+    def metadata(self, *providers: Any) -> dict[Any, Mapping[cst.CSTNode, Any]]:
+        """Resolve libcst metadata providers for this file, once each, on demand.
+
+        Positions cost a full pass over the tree, so the engine asks for them
+        only when something is reported; a rule may ask earlier when it must.
+        """
+        missing = [p for p in providers if p not in self._metadata]
+        if missing:
+            wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
+            self._metadata.update(wrapper.resolve_many(missing))
+        return {p: self._metadata[p] for p in providers}
+
+    def line_of(self, node: cst.CSTNode) -> int:
+        """The 1-based line where `node` starts."""
+        return self.metadata(PositionProvider)[PositionProvider][node].start.line
+
+
+class Rule(cst.BatchableCSTVisitor):
+    """Base class of every rule. Subclasses live one per module in `prnglint.rules`.
+
+    Class attributes a rule sets:
+    - `code` (``PRN001``) and `name` (kebab-case, ``import-time-key``);
+    - `summary`: one line for `prnglint rules`;
+    - `words`: groups of words; the rule can only fire on a file that contains
+      every word of at least one group (the engine skips parsing otherwise, so
+      the groups must be sound);
+    - `default_enabled`, `fix_applicability` (None when the rule never fixes);
+    - `options`: configuration keys the rule reads, with their default values;
+    - `VALID` and `INVALID` examples that the test suite runs;
+    - the class docstring: the rule's documentation with the ruff headings.
+    """
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    words: ClassVar[tuple[tuple[str, ...], ...]]
+    default_enabled: ClassVar[bool] = True
+    fix_applicability: ClassVar[Applicability | None] = None
+    options: ClassVar[Mapping[str, Any]] = {}
+    VALID: ClassVar[Sequence[Valid | str]] = ()
+    INVALID: ClassVar[Sequence[Invalid]] = ()
+
+    def __init__(self, context: FileContext) -> None:
+        super().__init__()
+        self.context = context
+
+    def report(self, node: cst.CSTNode, message: str, *, fix: FixSpec | None = None) -> None:
+        """Record a finding at `node`."""
+        self.context.reports.append((self, node, message, fix))
+
+    def option(self, key: str) -> Any:
+        """The configured value of one of this rule's `options`."""
+        return self.context.options.get(key, self.options[key])
+
+    @classmethod
+    def may_fire(cls, text: str) -> bool:
+        """The sound word filter: False only if the rule cannot fire on `text`."""
+        return any(all(word in text for word in group) for group in cls.words)
+
+    @classmethod
+    def documentation(cls) -> str:
+        """The rule's documentation (its dedented class docstring)."""
+        return textwrap.dedent(cls.__doc__ or "").strip()
+
+    @classmethod
+    def url(cls) -> str:
+        """Where the rule's documentation lives online."""
+        return f"https://github.com/prnglint/prnglint/blob/main/docs/rules.md#{cls.code.lower()}"
+
+
+# --- Running ------------------------------------------------------------------
+
+
+_SYNTAX_LOCATION = re.compile(r"line (\d+):(\d+)|@ (\d+):(\d+)")
+
+
+def lint_source(
+    source: SourceFile,
+    rules: Sequence[type[Rule]],
+    options: Mapping[str, Any] | None = None,
+    *,
+    apply_suppressions: bool = True,
+) -> list[Diagnostic]:
+    """Lint one decoded file with `rules` and return its sorted diagnostics.
+
+    A syntax error becomes one E999 diagnostic; nothing raises for bad input.
+    """
+    text = source.text
+    active = [rule for rule in rules if rule.may_fire(text)]
+    if not active:
+        return []
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        return [_syntax_error(source.filename, exc)]
+    except RecursionError:
+        return [_error(source.filename, SYNTAX_ERROR, "the file nests too deeply to parse", 1, 1)]
+    context = FileContext(source.filename, text, module, options or {})
+    cst.visit_batched(module, [rule(context) for rule in active])
+    if not context.reports:
+        return []
+    diagnostics = _materialize(context)
+    if apply_suppressions:
+        suppressions = Suppressions.from_source(text)
+        diagnostics = [d for d in diagnostics if not suppressions.is_suppressed(d.code, d.location.row)]
+    diagnostics.sort(key=Diagnostic.sort_key)
+    return diagnostics
+
+
+def _materialize(context: FileContext) -> list[Diagnostic]:
+    needs_edits = any(fix is not None for _, _, _, fix in context.reports)
+    providers = [PositionProvider, WhitespaceInclusivePositionProvider] if needs_edits else [PositionProvider]
+    metadata = context.metadata(*providers)
+    positions = metadata[PositionProvider]
+    lines = split_lines(context.source)
+    diagnostics: list[Diagnostic] = []
+    seen: set[tuple[str, int, int, int, int]] = set()
+    for rule, node, message, spec in context.reports:
+        span = positions[node]
+        start = Location(span.start.line, span.start.column + 1)
+        end = Location(span.end.line, span.end.column + 1)
+        identity = (rule.code, start.row, start.column, end.row, end.column)
+        if identity in seen:
+            continue
+        seen.add(identity)
+        fix = None
+        if spec is not None:
+            fix = _fix_from_spec(spec, context.module, positions, metadata.get(WhitespaceInclusivePositionProvider), lines)
+        diagnostics.append(Diagnostic(rule.code, message, context.filename, start, end, fix))
+    return diagnostics
+
+
+def _fix_from_spec(
+    spec: FixSpec,
+    module: cst.Module,
+    positions: Mapping[cst.CSTNode, Any],
+    inclusive: Mapping[cst.CSTNode, Any] | None,
+    lines: list[str],
+) -> Fix:
+    assert inclusive is not None
+    newline = module.default_newline
+    edits: list[Edit] = []
+    for edit in spec.edits:
+        if isinstance(edit, Replace):
+            span = inclusive[edit.node]
+            content = edit.new if isinstance(edit.new, str) else module.code_for_node(edit.new)
+            edits.append(
+                Edit(
+                    content,
+                    Location(span.start.line, span.start.column + 1),
+                    Location(span.end.line, span.end.column + 1),
+                )
+            )
+        else:
+            span = positions[edit.node]
+            line = lines[span.start.line - 1] if span.start.line - 1 < len(lines) else ""
+            indent = line[: len(line) - len(line.lstrip(" \t"))]
+            at = Location(span.start.line, span.start.column + 1)
+            edits.append(Edit(f"{edit.code}{newline}{indent}", at, at))
+    edits.sort(key=lambda e: (e.location, e.end_location))
+    return Fix(spec.applicability, spec.message, tuple(edits))
+
+
+def _syntax_error(filename: str, exc: cst.ParserSyntaxError) -> Diagnostic:
+    message = str(exc.message).strip().splitlines()[0] if exc.message else "invalid syntax"
+    return _error(filename, SYNTAX_ERROR, f"syntax error: {message}", exc.raw_line or 1, exc.raw_column + 1)
+
+
+def _error(filename: str, code: str, message: str, row: int, column: int) -> Diagnostic:
+    return Diagnostic(code, message, filename, Location(row, column), Location(row, column))
+
+
+def internal_error(filename: str, exc: BaseException) -> Diagnostic:
+    """A diagnostic for a bug of prnglint met while linting one file."""
+    return _error(
+        filename,
+        INTERNAL_ERROR,
+        f"internal error while linting ({type(exc).__name__}: {exc}); please report it",
+        1,
+        1,
+    )
+
+
+def io_error(filename: str, reason: str) -> Diagnostic:
+    """A diagnostic for a file that could not be read or decoded."""
+    return _error(filename, IO_ERROR, f"cannot read: {reason}", 1, 1)
+
+
+# --- Fixes as text ----------------------------------------------------------------
+
+
+def apply_edits(text: str, edits: Iterable[Edit]) -> str:
+    """Apply non-overlapping edits to `text` (rows/columns as in the edits).
+
+    Raises ValueError if two edits overlap.
+    """
+    offsets = _line_offsets(text)
+
+    def offset(location: Location) -> int:
+        return offsets[location.row - 1] + location.column - 1
+
+    spans = sorted(((offset(e.location), offset(e.end_location), e.content) for e in edits), key=lambda s: (s[0], s[1]))
+    out: list[str] = []
+    cursor = 0
+    for start, end, content in spans:
+        if start < cursor:
+            raise ValueError("overlapping edits")
+        out.append(text[cursor:start])
+        out.append(content)
+        cursor = end
+    out.append(text[cursor:])
+    return "".join(out)
+
+
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+def _line_offsets(text: str) -> list[int]:
+    """Start offset of every line, splitting lines exactly as libcst does."""
+    offsets = [0]
+    offsets.extend(match.end() for match in _NEWLINE.finditer(text))
+    offsets.append(len(text))
+    return offsets
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines of `text` with their endings, split as libcst splits them."""
+    offsets = _line_offsets(text)
+    return [text[a:b] for a, b in zip(offsets, offsets[1:]) if a < b]

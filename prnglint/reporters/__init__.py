@@ -1,0 +1,67 @@
+"""Output formats: one module per format, all rendering the same diagnostics.
+
+A reporter is a function ``report(diagnostics, run, out)``; `REPORTERS` maps
+each `--output-format` name to the module and function that implement it, so
+that only the chosen format is imported.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from prnglint.diagnostics import Diagnostic
+
+REPORTERS: dict[str, str] = {
+    "full": "prnglint.reporters.full:report",
+    "concise": "prnglint.reporters.concise:report",
+}
+
+
+@dataclass
+class RunInfo:
+    """What a reporter may need besides the diagnostics."""
+
+    sources: Mapping[str, str] = field(default_factory=dict)
+    color: bool = False
+    files_checked: int = 0
+    fixed: int = 0
+    unsafe_fixes: bool = False
+    show_fix_hints: bool = True
+    rule_names: Mapping[str, str] = field(default_factory=dict)
+
+
+Reporter = Callable[[Sequence[Diagnostic], RunInfo, TextIO], None]
+
+
+def get_reporter(name: str) -> Reporter:
+    """The reporter function for an output format name."""
+    module_name, _, attribute = REPORTERS[name].partition(":")
+    return getattr(importlib.import_module(module_name), attribute)
+
+
+def summary_line(diagnostics: Sequence[Diagnostic], run: RunInfo) -> list[str]:
+    """The closing lines: how many findings, and how many a fix can resolve."""
+    findings = [d for d in diagnostics if not d.is_error]
+    errors = [d for d in diagnostics if d.is_error]
+    lines: list[str] = []
+    if run.fixed:
+        lines.append(f"Fixed {run.fixed} finding{'s' if run.fixed != 1 else ''}.")
+    if findings:
+        lines.append(f"Found {len(findings)} finding{'s' if len(findings) != 1 else ''}.")
+        safe = sum(1 for d in findings if d.fix is not None and d.fix.applicability.value == "safe")
+        unsafe = sum(1 for d in findings if d.fix is not None and d.fix.applicability.value == "unsafe")
+        if run.show_fix_hints and (safe or (unsafe and run.unsafe_fixes)):
+            count = safe + (unsafe if run.unsafe_fixes else 0)
+            lines.append(f"[*] {count} fixable with the `--fix` option.")
+            if unsafe and not run.unsafe_fixes:
+                lines.append(f"({unsafe} more fixable with `--fix --unsafe-fixes`.)")
+        elif run.show_fix_hints and unsafe:
+            lines.append(f"No safe fixes ({unsafe} fixable with `--fix --unsafe-fixes`).")
+    elif not errors and not run.fixed:
+        lines.append("All checks passed!")
+    if errors:
+        lines.append(f"{len(errors)} file{'s' if len(errors) != 1 else ''} could not be checked.")
+    return lines

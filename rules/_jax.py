@@ -1,0 +1,141 @@
+"""What the rules know about JAX, Flax NNX and Equinox APIs.
+
+Facts from ../shared/SEMANTICS.md (jax 0.10, flax 0.12, equinox 0.13): which
+`jax.random` functions construct, derive or sample keys, and which classes
+hold fields with defaults.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import libcst as cst
+
+from prnglint.engine import FileContext
+
+RANDOM = "jax.random."
+CONSTRUCTORS = frozenset({"key", "PRNGKey", "wrap_key_data"})
+DERIVERS = frozenset({"split", "fold_in", "clone"})
+UTILITIES = frozenset({"key_data", "key_impl", "key_dtype"})
+SAMPLERS = frozenset(
+    """ball bernoulli beta binomial bits categorical cauchy chisquare choice dirichlet
+    double_sided_maxwell exponential f gamma generalized_normal geometric gumbel laplace
+    loggamma logistic lognormal maxwell multinomial multivariate_normal normal orthogonal
+    pareto permutation poisson rademacher randint rayleigh t triangular truncated_normal
+    uniform wald weibull_min""".split()
+)
+RNGS = "flax.nnx.Rngs"
+
+# Word groups for the engine's filter: a name resolves to `jax.random.*` only
+# through an import that spells `jax`, and the call spells `random` (the
+# module) or the imported function; `flax.nnx.Rngs` needs `flax`, `nnx` and
+# `Rngs` in the text.
+JAX_RANDOM_WORDS: tuple[tuple[str, ...], ...] = (("jax", "random"),)
+RNGS_WORDS: tuple[tuple[str, ...], ...] = (("flax", "nnx", "Rngs"),)
+
+RandomKind = Literal["constructor", "deriver", "sampler", "rngs"]
+
+
+def random_kind(qualname: str | None) -> RandomKind | None:
+    """Classify a resolved callee: a key constructor, deriver, sampler, `nnx.Rngs`, or None."""
+    if qualname is None:
+        return None
+    if qualname == RNGS:
+        return "rngs"
+    if not qualname.startswith(RANDOM):
+        return None
+    name = qualname[len(RANDOM) :]
+    if name in CONSTRUCTORS:
+        return "constructor"
+    if name in DERIVERS:
+        return "deriver"
+    if name in SAMPLERS:
+        return "sampler"
+    return None
+
+
+def call_kind(node: cst.CSTNode, context: FileContext) -> RandomKind | None:
+    """`random_kind` of a call's callee, or None if `node` is not such a call."""
+    if not isinstance(node, cst.Call):
+        return None
+    return random_kind(context.qualname(node.func))
+
+
+def produces_key(node: cst.BaseExpression, context: FileContext) -> bool:
+    """True if evaluating `node` yields a key (or an `nnx.Rngs`) made right there.
+
+    Covers a key-making call, an element of one (`split(k)[0]`), a tuple or
+    list of them and a parenthesised form; a sampler's result is not a key.
+    """
+    while True:
+        if isinstance(node, cst.Call):
+            return call_kind(node, context) in ("constructor", "deriver", "rngs")
+        if isinstance(node, cst.Subscript):
+            node = node.value
+            continue
+        if isinstance(node, cst.Tuple | cst.List):
+            return any(produces_key(element.value, context) for element in node.elements)
+        return False
+
+
+def spelled(node: cst.Call) -> str:
+    """The callee of `node` as written (``jr.split``), for messages."""
+    from prnglint.names import dotted_name
+
+    return dotted_name(node.func) or "this call"
+
+
+_FIELD_CLASS_DECORATORS = frozenset(
+    {"dataclasses.dataclass", "flax.struct.dataclass", "chex.dataclass", "attr.s", "attrs.define", "attrs.frozen"}
+)
+_FIELD_CLASS_BASES = frozenset(
+    {
+        "equinox.Module",
+        "flax.struct.PyTreeNode",
+        "typing.NamedTuple",
+        "typing_extensions.NamedTuple",
+    }
+)
+FIELD_FUNCTIONS = frozenset(
+    {"dataclasses.field", "equinox.field", "flax.struct.field", "chex.field", "attr.ib", "attrs.field"}
+)
+
+
+def is_field_class(node: cst.ClassDef, context: FileContext, local_field_classes: set[str]) -> bool:
+    """True for a class whose annotated class attributes are per-instance fields.
+
+    Dataclasses (standard, `flax.struct`, `chex`), `equinox.Module` and
+    `flax.struct.PyTreeNode` subclasses, `NamedTuple`s, and subclasses of such
+    classes defined earlier in the same module (`local_field_classes`).
+    """
+    for decorator in node.decorators:
+        target = decorator.decorator
+        if isinstance(target, cst.Call):
+            target = target.func
+        if context.qualname(target) in _FIELD_CLASS_DECORATORS:
+            return True
+    for base in node.bases:
+        if base.keyword is not None:
+            continue
+        if context.qualname(base.value) in _FIELD_CLASS_BASES:
+            return True
+        if isinstance(base.value, cst.Name) and base.value.value in local_field_classes:
+            return True
+    return False
+
+
+def is_module_level_main_guard(test: cst.BaseExpression, context: FileContext) -> bool:
+    """`__name__ == "__main__"` (either order) or `TYPE_CHECKING` (bare or `typing.`)."""
+    if isinstance(test, cst.Name) and test.value == "TYPE_CHECKING":
+        return True
+    if context.qualname(test) in ("typing.TYPE_CHECKING", "typing_extensions.TYPE_CHECKING"):
+        return True
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        target = test.comparisons[0]
+        if not isinstance(target.operator, cst.Equal):
+            return False
+        sides = (test.left, target.comparator)
+        names = [s for s in sides if isinstance(s, cst.Name) and s.value == "__name__"]
+        strings = [s for s in sides if isinstance(s, cst.SimpleString) and s.evaluated_value == "__main__"]
+        return bool(names) and bool(strings)
+    return False

@@ -8,6 +8,7 @@ Positions are computed only for files that have something to report.
 
 from __future__ import annotations
 
+import ast
 import re
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
@@ -194,9 +195,6 @@ class Rule(cst.BatchableCSTVisitor):
 # --- Running ------------------------------------------------------------------
 
 
-_SYNTAX_LOCATION = re.compile(r"line (\d+):(\d+)|@ (\d+):(\d+)")
-
-
 def lint_source(
     source: SourceFile,
     rules: Sequence[type[Rule]],
@@ -215,7 +213,7 @@ def lint_source(
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
-        return [_syntax_error(source.filename, exc)]
+        return [_syntax_error(source.filename, text, exc)]
     except RecursionError:
         return [_error(source.filename, SYNTAX_ERROR, "the file nests too deeply to parse", 1, 1)]
     context = FileContext(source.filename, text, module, options or {})
@@ -266,7 +264,7 @@ def _fix_from_spec(
     for edit in spec.edits:
         if isinstance(edit, Replace):
             span = inclusive[edit.node]
-            content = edit.new if isinstance(edit.new, str) else module.code_for_node(edit.new)
+            content = edit.new if isinstance(edit.new, str) else _render_in_place(module, edit.node, edit.new, span, lines)
             edits.append(
                 Edit(
                     content,
@@ -284,7 +282,36 @@ def _fix_from_spec(
     return Fix(spec.applicability, spec.message, tuple(edits))
 
 
-def _syntax_error(filename: str, exc: cst.ParserSyntaxError) -> Diagnostic:
+def _render_in_place(
+    module: cst.Module, old: cst.CSTNode, new: cst.CSTNode, span: Any, lines: list[str]
+) -> str:
+    """The text of `new` standing where `old` stands, indented as `old`'s enclosing blocks are.
+
+    `code_for_node` renders a node as if it were at the top level, so a
+    multi-line node nested in a block would lose that block's indentation
+    (and a nested suite would no longer parse). Rendering the whole module with
+    the node replaced and cutting out the middle cannot go wrong that way; it is
+    done only for multi-line nodes, since one line never carries indentation.
+    """
+    content = module.code_for_node(new)
+    if "\n" not in content and "\r" not in content:
+        return content
+    source = "".join(lines)
+    offsets = _line_offsets(source)
+    start = offsets[span.start.line - 1] + span.start.column
+    end = offsets[span.end.line - 1] + span.end.column
+    code = module.deep_replace(old, new).code
+    return code[start : len(code) - (len(source) - end)]
+
+
+def _syntax_error(filename: str, text: str, exc: cst.ParserSyntaxError) -> Diagnostic:
+    """An E999 diagnostic; CPython's own parser words it and places it best when it agrees."""
+    try:
+        compile(text, filename, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as error:
+        return _error(filename, SYNTAX_ERROR, f"syntax error: {error.msg}", error.lineno or 1, error.offset or 1)
+    except (ValueError, RecursionError, MemoryError):
+        pass
     message = str(exc.message).strip().splitlines()[0] if exc.message else "invalid syntax"
     return _error(filename, SYNTAX_ERROR, f"syntax error: {message}", exc.raw_line or 1, exc.raw_column + 1)
 

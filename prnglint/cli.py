@@ -9,6 +9,7 @@ or internal error, or a file that could not be read or parsed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import os
 import sys
@@ -52,6 +53,7 @@ def build_check_parser() -> argparse.ArgumentParser:
     _add_selection_options(parser)
     _add_file_options(parser)
     _add_output_options(parser)
+    _add_fix_options(parser)
     return parser
 
 
@@ -126,6 +128,8 @@ def _check_command(argv: list[str]) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
 
+    if args.fix or args.fix_only or args.diff:
+        return _fix_command(args, paths, from_stdin, settings)
     if from_stdin:
         results = [_lint_stdin(args, settings)]
     else:
@@ -236,6 +240,113 @@ def _exit_status(diagnostics: list, *, exit_zero: bool) -> int:
     if diagnostics and not exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+# --- check --fix, --fix-only, --diff ------------------------------------------------
+
+
+def _add_fix_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("fixes")
+    group.add_argument("--fix", action="store_true", help="apply safe fixes, then report what remains")
+    group.add_argument("--unsafe-fixes", action="store_true", help="apply unsafe fixes as well (with --fix, --fix-only, --diff)")
+    group.add_argument("--diff", action="store_true", help="print the fixes as a unified diff, write nothing; exit 1 if any")
+    group.add_argument("--fix-only", action="store_true", help="apply fixes and report nothing but errors")
+    group.add_argument("--show-fixes", action="store_true", help="list the fixes applied, per file and rule")
+    group.add_argument("--exit-non-zero-on-fix", action="store_true", help="exit 1 when anything was fixed")
+
+
+def _fix_command(args: argparse.Namespace, paths: list[Path], from_stdin: bool, settings) -> int:
+    from prnglint.fixer import unified_diff
+
+    write = not args.diff
+    outcomes = [_fix_stdin(args, settings)] if from_stdin else _fix_paths(paths, args, settings, write)
+    applied = [d for outcome in outcomes for d in outcome.applied]
+    diagnostics = sorted((d for outcome in outcomes for d in outcome.diagnostics), key=lambda d: d.sort_key())
+    errors = [d for d in diagnostics if d.is_error]
+    if args.diff:
+        for outcome in outcomes:
+            if outcome.changed:
+                sys.stdout.write(unified_diff(outcome.before or "", outcome.after or "", outcome.name))
+    elif from_stdin:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(outcomes[0].encoded_after())
+        sys.stdout.flush()
+    if args.diff or args.fix_only:
+        for error in errors:
+            print(f"{error.filename}:{error.location.row}:{error.location.column}: {error.code} {error.message}", file=sys.stderr)
+    else:
+        sources = {o.name: o.after for o in outcomes if o.after is not None and o.diagnostics}
+        # Fixed code read from standard input goes to standard output; the report must not mix with it.
+        to_stderr = from_stdin and args.output_file is None
+        with contextlib.redirect_stdout(sys.stderr) if to_stderr else contextlib.nullcontext():
+            _write_report(args, diagnostics, sources, files_checked=len(outcomes))
+    _write_fix_summary(args, outcomes, applied)
+    if errors:
+        return EXIT_ERROR
+    if args.exit_zero:
+        return EXIT_CLEAN
+    if args.diff:
+        return EXIT_FINDINGS if any(outcome.changed for outcome in outcomes) else EXIT_CLEAN
+    if applied and args.exit_non_zero_on_fix:
+        return EXIT_FINDINGS
+    if args.fix_only:
+        return EXIT_CLEAN
+    return _exit_status(diagnostics, exit_zero=False)
+
+
+def _fix_paths(paths: list[Path], args: argparse.Namespace, settings, write: bool) -> list:
+    from prnglint.engine import io_error
+    from prnglint.files import discover
+    from prnglint.fixer import FileFix, fix_file
+    from prnglint.runner import display_name
+
+    files, missing = discover(
+        paths, [*settings.exclude, *settings.extend_exclude], settings.root, force_exclude=args.force_exclude
+    )
+    enabled = settings.enabled_rules()
+    outcomes = []
+    for found in files:
+        rules = settings.rules_for(found.path, enabled)
+        name = display_name(found.path)
+        fix = fix_file
+        if found.path.suffix == ".ipynb":
+            from prnglint.notebook import fix_notebook_file as fix
+        outcomes.append(fix(found.path, rules, settings.rule_options, unsafe=args.unsafe_fixes, write=write, name=name))
+    outcomes.extend(FileFix(path, str(path), [io_error(str(path), "no such file or directory")]) for path in missing)
+    return outcomes
+
+
+def _fix_stdin(args: argparse.Namespace, settings):
+    from prnglint.fixer import fix_stream
+
+    name = args.stdin_filename or "-"
+    rules = settings.rules_for(Path(name), settings.enabled_rules())
+    fix = fix_stream
+    if name.endswith(".ipynb"):
+        from prnglint.notebook import fix_notebook_bytes as fix
+    return fix(sys.stdin.buffer.read(), name, rules, settings.rule_options, unsafe=args.unsafe_fixes)
+
+
+def _write_fix_summary(args: argparse.Namespace, outcomes: list, applied: list) -> None:
+    """On standard error, so that a report or fixed code on standard output stays clean."""
+    if not applied:
+        return
+    from prnglint.registry import rules_by_code
+
+    sys.stdout.flush()
+    verb = "Would fix" if args.diff else "Fixed"
+    files = sum(1 for outcome in outcomes if outcome.applied)
+    plural = "s" if len(applied) != 1 else ""
+    print(f"{verb} {len(applied)} finding{plural} in {files} file{'s' if files != 1 else ''}.", file=sys.stderr)
+    if not args.show_fixes:
+        return
+    names = {code: rule.name for code, rule in rules_by_code().items()}
+    for outcome in outcomes:
+        if not outcome.applied:
+            continue
+        print(f"- {outcome.name}:", file=sys.stderr)
+        for code, count in sorted(Counter(d.code for d in outcome.applied).items()):
+            print(f"    {count} × {code} ({names.get(code, code)})", file=sys.stderr)
 
 
 # --- rules and rule ----------------------------------------------------------------

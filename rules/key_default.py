@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import libcst as cst
 
-from prnglint.engine import FileContext, Invalid, Rule, Valid
-from prnglint.names import iter_statements
-from prnglint.rules import _jax
+from prnglint.diagnostics import Applicability
+from prnglint.engine import FileContext, FixSpec, Invalid, NodeEdit, Replace, Rule, Valid
+from prnglint.names import dotted_name, iter_statements
+from prnglint.rules import _jax, _required
 
 
 class KeyInDefault(Rule):
@@ -49,15 +50,23 @@ class KeyInDefault(Rule):
 
     ## Fix safety
     The fix removes the default and makes the parameter a required
-    keyword-only argument (a field default becomes a required field). Callers
-    that relied on the default stop working until they pass a key, so the fix
-    is unsafe.
+    keyword-only argument, moving it after `*` when it was positional and
+    keeping the order of the other parameters. A field default becomes a
+    required field; in a dataclass or `NamedTuple` whose fields are not
+    keyword-only, the field moves up before the first field with a default,
+    since required fields must come first. A module-level key that only fed
+    the default is left in place for PRN001 to report. Callers that relied on
+    the default, or passed the argument positionally, stop working until they
+    pass a key by keyword, so the fix is unsafe. No fix is offered for a field
+    declared with `init=False`, or in a class whose base (in the same module)
+    already gives its fields defaults.
     """
 
     code = "PRN002"
     name = "key-in-default"
     summary = "PRNG key or nnx.Rngs used as a parameter or field default"
     words = _jax.JAX_RANDOM_WORDS + _jax.RNGS_WORDS
+    fix_applicability = Applicability.UNSAFE
 
     VALID = [
         Valid(
@@ -140,6 +149,12 @@ class KeyInDefault(Rule):
             count=1,
             line=3,
             column=28,
+            expected_fix="""
+            import jax
+
+            def init_params(shape, *, key):
+                return jax.random.normal(key, shape)
+            """,
         ),
         Invalid(
             """
@@ -149,6 +164,12 @@ class KeyInDefault(Rule):
                 return random.uniform(key)
             """,
             count=1,
+            expected_fix="""
+            from jax import random
+
+            async def sample(*, key):
+                return random.uniform(key)
+            """,
         ),
         Invalid(
             """
@@ -157,6 +178,11 @@ class KeyInDefault(Rule):
             noise = lambda shape, key=jr.split(jr.key(0))[0]: jr.normal(key, shape)
             """,
             count=1,
+            expected_fix="""
+            import jax.random as jr
+
+            noise = lambda shape, *, key: jr.normal(key, shape)
+            """,
         ),
         Invalid(
             """
@@ -170,6 +196,15 @@ class KeyInDefault(Rule):
             count=1,
             line=5,
             message_contains="DEFAULT_KEY",
+            # The module-level key stays: PRN001 reports it, and what replaces it is a design decision.
+            expected_fix="""
+            import jax
+
+            DEFAULT_KEY = jax.random.key(0)
+
+            def dropout(x, rate, *, key):
+                return x
+            """,
         ),
         Invalid(
             """
@@ -183,6 +218,15 @@ class KeyInDefault(Rule):
             """,
             count=1,
             line=7,
+            expected_fix="""
+            import dataclasses
+            import jax
+
+            @dataclasses.dataclass
+            class State:
+                key: jax.Array
+                step: int = 0
+            """,
         ),
         Invalid(
             """
@@ -207,9 +251,19 @@ class KeyInDefault(Rule):
                 pass
 
             class Layer(Base):
-                key: jax.Array = eqx.field(default=jax.random.key(0))
+                key: jax.Array = eqx.field(default=jax.random.key(0), static=False)
             """,
             count=1,
+            expected_fix="""
+            import equinox as eqx
+            import jax
+
+            class Base(eqx.Module):
+                pass
+
+            class Layer(Base):
+                key: jax.Array = eqx.field(static=False)
+            """,
         ),
         Invalid(
             """
@@ -221,6 +275,14 @@ class KeyInDefault(Rule):
                 key: jax.Array = jax.random.key(0)
             """,
             count=1,
+            expected_fix="""
+            from typing import NamedTuple
+            import jax
+
+            class Carry(NamedTuple):
+                x: jax.Array
+                key: jax.Array
+            """,
         ),
         Invalid(
             """
@@ -243,46 +305,157 @@ class KeyInDefault(Rule):
             """,
             count=1,
             message_contains="nnx.Rngs",
+            expected_fix="""
+            from flax import nnx
+
+            class Model(nnx.Module):
+                def __init__(self, din, dout, *, rngs: nnx.Rngs):
+                    self.linear = nnx.Linear(din, dout, rngs=rngs)
+            """,
         ),
     ]
 
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)
         self._module_keys: dict[str, int] | None = None
-        self._field_classes: set[str] = set()
+        # Field classes of this module, and whether their own fields have defaults.
+        self._field_classes: dict[str, bool] = {}
 
-    def visit_Param(self, node: cst.Param) -> None:
-        if node.default is not None:
-            self._check_default(node.default, "parameter")
+    def visit_Parameters(self, node: cst.Parameters) -> None:
+        found: list[tuple[cst.Param, str]] = []
+        for param in (*node.posonly_params, *node.params, *node.kwonly_params):
+            if param.default is not None:
+                message = self._default_problem(param.default, "parameter")
+                if message is not None:
+                    found.append((param, message))
+        if not found:
+            return
+        flagged = [param for param, _ in found]
+        names = ", ".join(f"`{param.name.value}`" for param in flagged)
+        fix = FixSpec(
+            Applicability.UNSAFE,
+            f"Make {names} required keyword-only",
+            (Replace(node, _required.required_keyword_only(node, flagged)),),
+        )
+        for param, message in found:
+            assert param.default is not None
+            self.report(param.default, message, fix=fix)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        if not _jax.is_field_class(node, self.context, self._field_classes):
+        if not _jax.is_field_class(node, self.context, set(self._field_classes)):
             return
-        self._field_classes.add(node.name.value)
         if not isinstance(node.body, cst.IndentedBlock):
+            self._field_classes[node.name.value] = False
             return
-        for line in node.body.body:
+        body = node.body.body
+        found: list[tuple[int, cst.AnnAssign, list[tuple[cst.BaseExpression, str]]]] = []
+        for index, line in enumerate(body):
             if not isinstance(line, cst.SimpleStatementLine):
                 continue
             for statement in line.body:
                 if isinstance(statement, cst.AnnAssign) and statement.value is not None:
-                    self._check_field(statement.value)
+                    problems = self._field_problems(statement.value)
+                    if problems:
+                        found.append((index, statement, problems))
+        self._field_classes[node.name.value] = any(self._field_has_default(line) for line in body)
+        if not found:
+            return
+        fix = self._fields_fix(node, node.body, found)
+        for _, _, problems in found:
+            for value, message in problems:
+                self.report(value, message, fix=fix)
 
-    def _check_field(self, value: cst.BaseExpression) -> None:
+    def _field_problems(self, value: cst.BaseExpression) -> list[tuple[cst.BaseExpression, str]]:
+        """The key defaults of one field's value, with their messages."""
+        problems: list[tuple[cst.BaseExpression, str]] = []
         if isinstance(value, cst.Call) and self.context.qualname(value.func) in _jax.FIELD_FUNCTIONS:
             for arg in value.args:
                 if arg.keyword is None:
                     continue
                 if arg.keyword.value == "default":
-                    self._check_default(arg.value, "field")
+                    message = self._default_problem(arg.value, "field")
+                    if message is not None:
+                        problems.append((arg.value, message))
                 elif arg.keyword.value == "default_factory" and self._constant_key_factory(arg.value):
-                    self.report(
-                        arg.value,
-                        "this `default_factory` makes the same key for every instance; "
-                        "make the key a required field and pass one in",
+                    problems.append(
+                        (
+                            arg.value,
+                            "this `default_factory` makes the same key for every instance; "
+                            "make the key a required field and pass one in",
+                        )
                     )
-            return
-        self._check_default(value, "field")
+            return problems
+        message = self._default_problem(value, "field")
+        return [(value, message)] if message is not None else []
+
+    def _fields_fix(
+        self,
+        node: cst.ClassDef,
+        block: cst.IndentedBlock,
+        found: list[tuple[int, cst.AnnAssign, list[tuple[cst.BaseExpression, str]]]],
+    ) -> FixSpec | None:
+        """Make every reported field required, moving it before defaulted fields when the class needs that."""
+        if any(
+            isinstance(base.value, cst.Name) and self._field_classes.get(base.value.value, False)
+            for base in node.bases
+        ):
+            # A base class of this module gives its fields defaults: no required field may follow them.
+            return None
+        rewritten: dict[int, cst.SimpleStatementLine] = {}
+        edits: list[NodeEdit] = []
+        for index, statement, _ in found:
+            line = block.body[index]
+            new = _without_default(statement, self.context)
+            if new is None or not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
+                return None
+            rewritten[index] = line.with_changes(body=[new])
+            edits.append(Replace(statement, new))
+        names = ", ".join(f"`{_target_name(statement)}`" for _, statement, _ in found)
+        message = f"Make {names} required"
+        new_body, moved = _required.required_fields(
+            block.body, rewritten, self._field_has_default, keep_order=self._keyword_only_fields(node)
+        )
+        if moved:
+            # A required field moves up: one edit of the whole body keeps the moves together.
+            return FixSpec(Applicability.UNSAFE, message, (Replace(block, block.with_changes(body=new_body)),))
+        return FixSpec(Applicability.UNSAFE, message, tuple(edits))
+
+    def _field_has_default(self, line: cst.BaseStatement) -> bool:
+        """True for a field line that gives its field a default (so required fields may not follow)."""
+        if not isinstance(line, cst.SimpleStatementLine):
+            return False
+        for statement in line.body:
+            if not isinstance(statement, cst.AnnAssign) or statement.value is None:
+                continue
+            annotation = statement.annotation.annotation
+            if isinstance(annotation, cst.Subscript):
+                annotation = annotation.value
+            if self.context.qualname(annotation) in ("typing.ClassVar", "dataclasses.InitVar"):
+                continue
+            value = statement.value
+            if isinstance(value, cst.Call) and self.context.qualname(value.func) in _jax.FIELD_FUNCTIONS:
+                keywords = {arg.keyword.value for arg in value.args if arg.keyword is not None}
+                if not keywords & {"default", "default_factory", "factory"}:
+                    continue
+            return True
+        return False
+
+    def _keyword_only_fields(self, node: cst.ClassDef) -> bool:
+        """True when field order does not matter: `kw_only=True`, or fields after a `KW_ONLY` marker."""
+        for decorator in node.decorators:
+            call = decorator.decorator
+            if isinstance(call, cst.Call) and any(
+                arg.keyword is not None
+                and arg.keyword.value == "kw_only"
+                and isinstance(arg.value, cst.Name)
+                and arg.value.value == "True"
+                for arg in call.args
+            ):
+                return True
+        for arg in node.bases:
+            if arg.keyword is not None and arg.keyword.value == "kw_only":
+                return isinstance(arg.value, cst.Name) and arg.value.value == "True"
+        return False
 
     def _constant_key_factory(self, factory: cst.BaseExpression) -> bool:
         if isinstance(factory, cst.Lambda):
@@ -293,28 +466,27 @@ class KeyInDefault(Rule):
                 return kind in ("constructor", "deriver", "rngs")
         return False
 
-    def _check_default(self, value: cst.BaseExpression, where: str) -> None:
+    def _default_problem(self, value: cst.BaseExpression, where: str) -> str | None:
+        """The message for a default that is a key (or `nnx.Rngs`), or None."""
         if _jax.produces_key(value, self.context):
             is_rngs = isinstance(value, cst.Call) and _jax.call_kind(value, self.context) == "rngs"
             if is_rngs:
-                message = (
+                return (
                     f"a {where} default of `nnx.Rngs(...)` is one object shared and mutated by every use; "
                     "make it a required argument"
                 )
-            else:
-                message = (
-                    f"a key made in a {where} default is the same key at every use; "
-                    "make it a required keyword-only argument and pass a fresh key"
-                )
-            self.report(value, message)
-        elif isinstance(value, cst.Name):
+            return (
+                f"a key made in a {where} default is the same key at every use; "
+                "make it a required keyword-only argument and pass a fresh key"
+            )
+        if isinstance(value, cst.Name):
             line = self._keys_at_module_level().get(value.value)
             if line is not None:
-                self.report(
-                    value,
+                return (
                     f"`{value.value}` is a key made at import time (line {line}), so this {where} default "
-                    "is the same key at every use; make it a required keyword-only argument",
+                    "is the same key at every use; make it a required keyword-only argument"
                 )
+        return None
 
     def _keys_at_module_level(self) -> dict[str, int]:
         """Module-level names bound to a key, with the line that binds them."""
@@ -333,6 +505,33 @@ class KeyInDefault(Rule):
                 ):
                     self._module_keys[statement.target.value] = self.context.line_of(statement)
         return self._module_keys
+
+
+_DEFAULT_KEYWORDS = frozenset({"default", "default_factory", "factory"})
+
+
+def _without_default(statement: cst.AnnAssign, context: FileContext) -> cst.AnnAssign | None:
+    """The field without its default, or None when removing it would leave the field unset."""
+    value = statement.value
+    if isinstance(value, cst.Call) and context.qualname(value.func) in _jax.FIELD_FUNCTIONS:
+        kept = [arg for arg in value.args if arg.keyword is None or arg.keyword.value not in _DEFAULT_KEYWORDS]
+        if any(
+            arg.keyword is not None
+            and arg.keyword.value == "init"
+            and isinstance(arg.value, cst.Name)
+            and arg.value.value == "False"
+            for arg in kept
+        ):
+            # A field not passed to `__init__` would have no value at all.
+            return None
+        if kept:
+            kept[-1] = kept[-1].with_changes(comma=value.args[-1].comma)
+            return statement.with_changes(value=value.with_changes(args=kept))
+    return statement.with_changes(value=None, equal=cst.MaybeSentinel.DEFAULT)
+
+
+def _target_name(statement: cst.AnnAssign) -> str:
+    return dotted_name(statement.target) or "the field"
 
 
 def _module_level_statements(module: cst.Module) -> list[cst.CSTNode]:

@@ -163,14 +163,15 @@ def required_fields(
     rewritten: dict[int, cst.SimpleStatementLine],
     has_default: Callable[[cst.BaseStatement], bool],
     *,
-    keep_order: bool,
+    keyword_only_from: int | None,
 ) -> tuple[list[cst.BaseStatement], bool]:
     """A class body with the lines at `rewritten` indices replaced, moved up where needed; and whether any moved.
 
-    Unless `keep_order` (keyword-only fields, where order does not matter), a
-    rewritten (now required) field that follows a field with a default moves
-    right before the first such field; moved fields keep their order. A moved
-    line keeps its comments; the blank lines above stay where they were.
+    A rewritten (now required) field that follows a field with a default moves
+    right before the first such field; moved fields keep their order. Fields
+    from index `keyword_only_from` on are keyword-only (`kw_only=True`, or
+    after a `KW_ONLY` marker), where order does not matter. A moved line
+    keeps its comments; the blank lines above stay where they were.
     """
     result: list[cst.BaseStatement] = []
     first_default: int | None = None
@@ -178,7 +179,8 @@ def required_fields(
     for index, line in enumerate(body):
         if index in rewritten:
             new = rewritten[index]
-            if first_default is None or keep_order:
+            keyword_only = keyword_only_from is not None and index >= keyword_only_from
+            if first_default is None or keyword_only:
                 result.append(new)
                 continue
             anchor_position = first_default + moved

@@ -413,7 +413,7 @@ class KeyInDefault(Rule):
         names = ", ".join(f"`{_target_name(statement)}`" for _, statement, _ in found)
         message = f"Make {names} required"
         new_body, moved = _required.required_fields(
-            block.body, rewritten, self._field_has_default, keep_order=self._keyword_only_fields(node)
+            block.body, rewritten, self._field_has_default, keyword_only_from=self._keyword_only_from(node, block)
         )
         if moved:
             # A required field moves up: one edit of the whole body keeps the moves together.
@@ -440,22 +440,26 @@ class KeyInDefault(Rule):
             return True
         return False
 
-    def _keyword_only_fields(self, node: cst.ClassDef) -> bool:
-        """True when field order does not matter: `kw_only=True`, or fields after a `KW_ONLY` marker."""
+    def _keyword_only_from(self, node: cst.ClassDef, block: cst.IndentedBlock) -> int | None:
+        """The index of the first body line whose fields are keyword-only, if any.
+
+        `kw_only=True` on the decorator or the class makes every field
+        keyword-only; a `_: KW_ONLY` marker the fields after it.
+        """
         for decorator in node.decorators:
             call = decorator.decorator
-            if isinstance(call, cst.Call) and any(
-                arg.keyword is not None
-                and arg.keyword.value == "kw_only"
-                and isinstance(arg.value, cst.Name)
-                and arg.value.value == "True"
-                for arg in call.args
-            ):
-                return True
-        for arg in node.bases:
-            if arg.keyword is not None and arg.keyword.value == "kw_only":
-                return isinstance(arg.value, cst.Name) and arg.value.value == "True"
-        return False
+            if isinstance(call, cst.Call) and any(_is_true_keyword(arg, "kw_only") for arg in call.args):
+                return 0
+        if any(_is_true_keyword(arg, "kw_only") for arg in node.bases):
+            return 0
+        for index, line in enumerate(block.body):
+            if isinstance(line, cst.SimpleStatementLine):
+                for statement in line.body:
+                    if isinstance(statement, cst.AnnAssign) and self.context.qualname(
+                        statement.annotation.annotation
+                    ) in ("dataclasses.KW_ONLY",):
+                        return index
+        return None
 
     def _constant_key_factory(self, factory: cst.BaseExpression) -> bool:
         if isinstance(factory, cst.Lambda):
@@ -528,6 +532,15 @@ def _without_default(statement: cst.AnnAssign, context: FileContext) -> cst.AnnA
             kept[-1] = kept[-1].with_changes(comma=value.args[-1].comma)
             return statement.with_changes(value=value.with_changes(args=kept))
     return statement.with_changes(value=None, equal=cst.MaybeSentinel.DEFAULT)
+
+
+def _is_true_keyword(arg: cst.Arg, keyword: str) -> bool:
+    return (
+        arg.keyword is not None
+        and arg.keyword.value == keyword
+        and isinstance(arg.value, cst.Name)
+        and arg.value.value == "True"
+    )
 
 
 def _target_name(statement: cst.AnnAssign) -> str:

@@ -25,7 +25,7 @@ EXIT_FINDINGS = 1
 EXIT_ERROR = 2
 
 SUBCOMMANDS = ("check", "rules", "rule", "verify")
-OUTPUT_FORMATS = ("full", "concise")
+OUTPUT_FORMATS = ("full", "concise", "json", "json-lines", "github", "sarif")
 
 
 class UsageError(Exception):
@@ -189,11 +189,13 @@ def _lint_stdin(args: argparse.Namespace, settings):
 
 
 def _write_report(args: argparse.Namespace, diagnostics: list, sources: dict[str, str], files_checked: int) -> None:
-    from prnglint.reporters import RunInfo, get_reporter
+    from prnglint.reporters import MACHINE_FORMATS, RunInfo, get_reporter
     from prnglint.registry import all_rules
 
     out: TextIO
-    if args.output_file is not None:
+    # Machine-read formats are UTF-8 whatever the terminal's encoding; render them first, encode at the end.
+    machine = args.output_format in MACHINE_FORMATS and not args.statistics
+    if args.output_file is not None or machine:
         out = io.StringIO()
         color = False
     else:
@@ -211,9 +213,22 @@ def _write_report(args: argparse.Namespace, diagnostics: list, sources: dict[str
         get_reporter(args.output_format)(diagnostics, run, out)
     if args.output_file is not None:
         try:
-            args.output_file.write_text(out.getvalue(), encoding="utf-8")
+            args.output_file.parent.mkdir(parents=True, exist_ok=True)
+            args.output_file.write_bytes(out.getvalue().encode("utf-8"))
         except OSError as exc:
             raise UsageError(f"cannot write {args.output_file}: {exc.strerror or exc}") from None
+    elif machine:
+        _write_utf8(sys.stdout, out.getvalue())
+
+
+def _write_utf8(stream: TextIO, text: str) -> None:
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:
+        stream.write(text)
+        return
+    stream.flush()
+    buffer.write(text.encode("utf-8"))
+    buffer.flush()
 
 
 def _write_statistics(diagnostics: list, run, out: TextIO) -> None:

@@ -12,12 +12,19 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from prnglint.diagnostics import Diagnostic
+from prnglint.diagnostics import Diagnostic, Location
 
 REPORTERS: dict[str, str] = {
     "full": "prnglint.reporters.full:report",
     "concise": "prnglint.reporters.concise:report",
+    "json": "prnglint.reporters.json:report",
+    "json-lines": "prnglint.reporters.json_lines:report",
+    "github": "prnglint.reporters.github:report",
+    "sarif": "prnglint.reporters.sarif:report",
 }
+
+# Formats read by programs rather than people: always UTF-8, never coloured.
+MACHINE_FORMATS = frozenset({"json", "json-lines", "github", "sarif"})
 
 
 @dataclass
@@ -40,6 +47,34 @@ def get_reporter(name: str) -> Reporter:
     """The reporter function for an output format name."""
     module_name, _, attribute = REPORTERS[name].partition(":")
     return getattr(importlib.import_module(module_name), attribute)
+
+
+def file_span(d: Diagnostic) -> tuple[Location, Location]:
+    """Where `d` lies in the file as stored on disk.
+
+    That is `d`'s own span, except in a notebook, where `d` counts rows within
+    a cell and the notebook reader records the span in the notebook's JSON.
+    """
+    region = d.extra.get("file_region")
+    # Plain integers (row, column, end row, end column), so that a cache can store them as JSON.
+    if isinstance(region, (list, tuple)) and len(region) == 4 and all(isinstance(v, int) for v in region):
+        return Location(region[0], region[1]), Location(region[2], region[3])
+    return d.location, d.end_location
+
+
+def location_label(d: Diagnostic) -> str:
+    """`row:column`, preceded by `cell N:` in a notebook (as ruff writes it)."""
+    cell = d.extra.get("cell")
+    prefix = f"cell {cell}:" if isinstance(cell, int) else ""
+    return f"{prefix}{d.location.row}:{d.location.column}"
+
+
+def source_text(d: Diagnostic, run: RunInfo) -> str | None:
+    """The text `d`'s rows and columns refer to: the file, or for a notebook the cell."""
+    cell_source = d.extra.get("cell_source")
+    if isinstance(cell_source, str):
+        return cell_source
+    return run.sources.get(d.filename)
 
 
 def summary_line(diagnostics: Sequence[Diagnostic], run: RunInfo) -> list[str]:

@@ -172,19 +172,24 @@ def _lint_paths(paths: list[Path], args: argparse.Namespace, settings) -> list:
 
 
 def _lint_stdin(args: argparse.Namespace, settings):
-    from prnglint.engine import io_error
+    from prnglint.engine import internal_error, io_error, lint_source
+    from prnglint.notebook import is_notebook, lint_notebook_bytes
     from prnglint.runner import FileResult
     from prnglint.source import SourceError, decode_source
-    from prnglint.engine import lint_source
 
     name = args.stdin_filename or "-"
     raw = sys.stdin.buffer.read()
+    rules = settings.rules_for(Path(name), settings.enabled_rules())
+    if is_notebook(name):
+        return FileResult(Path(name), lint_notebook_bytes(raw, name, rules, settings.rule_options))
     try:
         source = decode_source(raw, name)
     except SourceError as exc:
         return FileResult(Path(name), [io_error(name, str(exc))])
-    rules = settings.rules_for(Path(name), settings.enabled_rules())
-    diagnostics = lint_source(source, rules, settings.rule_options)
+    try:
+        diagnostics = lint_source(source, rules, settings.rule_options)
+    except Exception as exc:  # noqa: BLE001 - report prnglint's own bug as a diagnostic, as for files
+        return FileResult(Path(name), [internal_error(name, exc)])
     return FileResult(Path(name), diagnostics, source)
 
 

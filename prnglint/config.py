@@ -33,6 +33,7 @@ DEFAULT_EXCLUDE = (
     ".pytest_cache",
     ".ruff_cache",
     ".prnglint_cache",
+    ".ipynb_checkpoints",
 )
 
 # Keys of [tool.prnglint] that the engine itself reads, with their types.

@@ -67,9 +67,10 @@ class Diagnostic:
         """True for problems of the run itself (unreadable or unparsable file)."""
         return self.code in ERROR_CODES
 
-    def sort_key(self) -> tuple[str, int, int, str]:
-        """The stable order every reporter uses: file, row, column, code."""
-        return (self.filename, self.location.row, self.location.column, self.code)
+    def sort_key(self) -> tuple[str, int, int, int, str]:
+        """The stable order every reporter uses: file, notebook cell (0 elsewhere), row, column, code."""
+        cell = self.extra.get("cell")
+        return (self.filename, cell if isinstance(cell, int) else 0, self.location.row, self.location.column, self.code)
 
 
 IO_ERROR = "E902"

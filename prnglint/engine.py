@@ -149,6 +149,8 @@ class Rule(cst.BatchableCSTVisitor):
       every word of at least one group (the engine skips parsing otherwise, so
       the groups must be sound);
     - `default_enabled`, `fix_applicability` (None when the rule never fixes);
+    - `applies_to_notebooks`: False for a rule that is meaningless in a Jupyter
+      notebook (whose top level is run, not imported); the notebook reader skips it;
     - `options`: configuration keys the rule reads, with their default values;
     - `VALID` and `INVALID` examples that the test suite runs;
     - the class docstring: the rule's documentation with the ruff headings.
@@ -159,6 +161,7 @@ class Rule(cst.BatchableCSTVisitor):
     summary: ClassVar[str]
     words: ClassVar[tuple[tuple[str, ...], ...]]
     default_enabled: ClassVar[bool] = True
+    applies_to_notebooks: ClassVar[bool] = True
     fix_applicability: ClassVar[Applicability | None] = None
     options: ClassVar[Mapping[str, Any]] = {}
     VALID: ClassVar[Sequence[Valid | str]] = ()

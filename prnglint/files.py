@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path, PurePosixPath
 
-SOURCE_SUFFIXES = (".py", ".pyi")
+# Jupyter notebooks are linted cell by cell (see prnglint.notebook).
+SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")
 
 
 def glob_match(relative: str, pattern: str) -> bool:

@@ -14,6 +14,7 @@ from prnglint.config import Settings
 from prnglint.diagnostics import Diagnostic
 from prnglint.engine import Rule, internal_error, io_error, lint_source
 from prnglint.files import FoundFile
+from prnglint.notebook import is_notebook, lint_notebook_path
 from prnglint.source import SourceError, SourceFile, read_source
 
 
@@ -37,6 +38,9 @@ def display_name(path: Path) -> str:
 def lint_file(path: Path, rules: Sequence[type[Rule]], settings: Settings, *, keep_source: bool = False) -> FileResult:
     """Read and lint one file; unreadable files become an E902 diagnostic."""
     name = display_name(path)
+    if is_notebook(path):
+        # A notebook's findings carry their cell's text; there is no one source to keep.
+        return FileResult(path, lint_notebook_path(path, name, rules, settings.rule_options))
     try:
         source = read_source(path, name)
     except SourceError as exc:

@@ -14,7 +14,7 @@ from rich.text import Text
 
 from prnglint.diagnostics import Diagnostic
 from prnglint.engine import split_lines
-from prnglint.reporters import RunInfo, summary_line
+from prnglint.reporters import RunInfo, location_label, source_text, summary_line
 
 _CONTEXT = 1
 
@@ -30,21 +30,23 @@ def report(diagnostics: Sequence[Diagnostic], run: RunInfo, out: TextIO) -> None
         emoji=False,
         markup=False,
     )
-    lines_cache: dict[str, list[str]] = {}
+    lines_cache: dict[tuple[str, object], list[str]] = {}
     for d in diagnostics:
         header = Text()
         header.append(d.filename, style="bold")
-        header.append(f":{d.location.row}:{d.location.column}: ", style="cyan")
+        header.append(f":{location_label(d)}: ", style="cyan")
         header.append(d.code, style="bold red")
         if d.fix is not None:
             header.append(" [*]", style="cyan")
         header.append(f" {d.message}")
         console.print(header)
-        text = run.sources.get(d.filename)
+        text = source_text(d, run)
         if text is not None and not d.is_error:
-            if d.filename not in lines_cache:
-                lines_cache[d.filename] = [line.rstrip("\r\n") for line in split_lines(text)]
-            _excerpt(console, d, lines_cache[d.filename])
+            # A notebook's rows count within a cell: excerpts come from that cell.
+            key = (d.filename, d.extra.get("cell"))
+            if key not in lines_cache:
+                lines_cache[key] = [line.rstrip("\r\n") for line in split_lines(text)]
+            _excerpt(console, d, lines_cache[key])
         if d.fix is not None and run.show_fix_hints:
             hint = Text("  = help: ", style="cyan")
             hint.append(d.fix.message)

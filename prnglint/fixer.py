@@ -84,8 +84,9 @@ def fix_source(
     if any(d.is_error for d in diagnostics):
         return FixResult(original_text, remaining=diagnostics, original=original)
     # CPython rejects some code libcst accepts (a duplicate parameter name, for
-    # instance); hold fixed code to CPython's standard whenever the original met it.
-    must_compile = _compiles(original_text, name)
+    # instance); fixed code is held to CPython's standard whenever the original
+    # met it. Found out only when there is something to fix: compiling costs.
+    must_compile: bool | None = None
     text = original_text
     applied: list[Diagnostic] = []
     rounds = 0
@@ -111,6 +112,8 @@ def fix_source(
                 original,
                 f"fixes of {_codes(chosen)} could not be applied ({exc}); the file is left unchanged; please report it",
             )
+        if must_compile is None:
+            must_compile = _compiles(original_text, name)
         problem = _parse_problem(candidate, name, must_compile)
         if problem is not None:
             problem = f"produced code that does not parse ({problem})"

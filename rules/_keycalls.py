@@ -1,0 +1,485 @@
+"""What a call does to the keys passed to it (PRN003).
+
+Once a function's graph is built and every function of the module is known,
+each `CallSite` becomes the uses it implies (SEMANTICS.md): `jax.random`
+samplers and `split` consume their key, `fold_in` derives from it, `clone`
+and the utilities only read it; functions known not to consume (`print`,
+`jax.debug.print`, configured names) do nothing; functions of the same module
+act as their summary says; anything else consumes every key it is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import libcst as cst
+
+from prnglint.names import dotted_name
+from prnglint.rules import _jax
+from prnglint.rules._keybuild import literal_of
+from prnglint.rules._keyir import Arg, Bind, CallSite, Effect, Graph, Kill, Op, Use, Value
+from prnglint.rules._keysummary import PathEffect, Summary, split_root
+
+
+@dataclass(eq=False)
+class ClassInfo:
+    """A class defined at module level: its methods and whether it stores fields."""
+
+    name: str
+    methods: dict[str, cst.FunctionDef] = field(default_factory=dict)
+    static: set[str] = field(default_factory=set)
+    stores_fields: bool = False
+
+
+class ModuleFacts(Protocol):
+    """What the resolver needs to know about the module being linted."""
+
+    equinox: bool
+    non_consuming: frozenset[str]
+
+    def function(self, name: str) -> cst.FunctionDef | None:
+        """The module-level function `name`, if exactly one is defined."""
+
+    def class_info(self, name: str) -> ClassInfo | None:
+        """The module-level class `name`, if exactly one is defined."""
+
+    def binds(self, name: str) -> bool:
+        """True if the module binds `name` at its top level (shadowing a builtin)."""
+
+    def summary(self, node: cst.CSTNode) -> Summary | None:
+        """The summary of a function or lambda of this module (None while it is being analysed)."""
+
+    def qualname(self, node: cst.BaseExpression) -> str | None:
+        """The qualified name `node` refers to through the imports."""
+
+
+@dataclass(eq=False)
+class FrameFacts:
+    """Where the graph being resolved lives."""
+
+    is_module: bool = False
+    receiver: str | None = None  # `self` (or `cls`) in a method
+    owner: ClassInfo | None = None
+
+
+class CallResolver:
+    """Turn the `CallSite`s of one graph into uses."""
+
+    def __init__(self, graph: Graph, module: ModuleFacts, frame: FrameFacts) -> None:
+        self.graph = graph
+        self.module = module
+        self.frame = frame
+
+    def resolve_all(self) -> None:
+        """Replace every `CallSite` of the graph by the operations it implies, in place."""
+        for block in self.graph.blocks:
+            if not any(isinstance(op, CallSite) for op in block.ops):
+                continue
+            ops: list[Op] = []
+            for op in block.ops:
+                if isinstance(op, CallSite):
+                    for new in self.resolve(op):
+                        new.index = op.index
+                        new.block = op.block
+                        if isinstance(new, Use):
+                            new.anchor = op.anchor
+                            new.loop = op.loop
+                        ops.append(new)
+                else:
+                    ops.append(op)
+            block.ops = ops
+
+    def resolve(self, site: CallSite) -> list[Op]:
+        """The operations that `site` stands for."""
+        qualname = site.qualname
+        if qualname is not None:
+            if qualname.startswith(_jax.RANDOM):
+                return self._random(site, qualname[len(_jax.RANDOM) :], site.args)
+            if qualname == "functools.partial":
+                return self._partial(site)
+            if _jax.is_non_consuming(qualname) or qualname in self.module.non_consuming:
+                return []
+            if qualname in _jax.ALIAS_CALLS:
+                return []
+            if qualname in _jax.REPEATING_CALLS:
+                return self._repeating(site, _jax.REPEATING_CALLS[qualname], qualname)
+            if qualname == _jax.RNGS:
+                return self._uses(site, site.args, Effect.FOLD, keypos_all=True)
+            return self._unknown(site, qualname)
+        if site.callee is not None:
+            return self._named(site, site.callee)
+        if site.receiver is not None and site.method is not None:
+            return self._method(site, site.receiver, site.method)
+        return self._unknown(site, None)
+
+    # --- Known callees ------------------------------------------------------------
+
+    def _random(self, site: CallSite, name: str, args: list[Arg]) -> list[Op]:
+        key = _argument(args, 0, "key")
+        if key is None:
+            return []
+        if name in _jax.SAMPLERS:
+            effect = Effect.CONSUME
+        elif name == "split":
+            effect = Effect.SPLIT
+        elif name == "fold_in":
+            effect = Effect.FOLD
+        elif name in ("clone", "key_data", "key_impl"):
+            effect = Effect.READ
+        else:
+            return []
+        literal = None
+        if effect is Effect.FOLD:
+            data = _argument(args, 1, "data")
+            literal = literal_of(data.node) if data is not None else None
+        return [
+            Use(path, effect, node, site.call, True, literal=literal, via=_spelled(site) or f"jax.random.{name}")
+            for path, node in _paths(key.value)
+        ]
+
+    def _partial(self, site: CallSite) -> list[Op]:
+        # `functools.partial(jax.random.fold_in, root)` derives from `root` each
+        # time it is called, and never consumes it.
+        if site.args and site.args[0].keyword is None and not site.args[0].star:
+            resolved = self.module.qualname(site.args[0].node)
+            if resolved is not None and resolved.startswith(_jax.RANDOM):
+                return self._random(site, resolved[len(_jax.RANDOM) :], site.args[1:])
+        return self._unknown(site, None)
+
+    def _repeating(self, site: CallSite, spec: tuple[tuple[int, str], ...], qualname: str) -> list[Op]:
+        bodies: list[Arg] = []
+        others: list[Arg] = []
+        positions = {index for index, _ in spec}
+        keywords = {keyword for _, keyword in spec}
+        position = 0
+        for arg in site.args:
+            if arg.keyword is None and not arg.star:
+                (bodies if position in positions else others).append(arg)
+                position += 1
+            elif arg.keyword in keywords:
+                bodies.append(arg)
+            else:
+                others.append(arg)
+        ops: list[Op] = []
+        for arg in bodies:
+            target = self._closure_target(arg.value)
+            if target is None:
+                others.append(arg)
+                continue
+            summary = self.module.summary(target)
+            if summary is None:
+                continue
+            ops.extend(self._free_effects(summary, target, site, repeat=qualname))
+        ops.extend(self._unknown(site, qualname, others))
+        return ops
+
+    def _named(self, site: CallSite, name: str) -> list[Op]:
+        graph = self.graph
+        if name in graph.closures:
+            target = graph.closures[name]
+            if target is None:
+                return self._unknown(site, None)
+            return self._call_summary(site, target, name)
+        if name in graph.bound and not self.frame.is_module:
+            if name in graph.rngs:
+                return []
+            return self._unknown(site, None)
+        function = self.module.function(name)
+        if function is not None:
+            return self._call_summary(site, function, name, module_function=True)
+        info = self.module.class_info(name)
+        if info is not None:
+            init = info.methods.get("__init__")
+            if init is not None:
+                return self._call_summary(site, init, name, skip_first=True)
+            if info.stores_fields:
+                return []
+            return self._unknown(site, None)
+        if not self.module.binds(name):
+            if name in _jax.NON_CONSUMING_BUILTINS:
+                return []
+            if name in _jax.REPEATING_CALLS:
+                return self._repeating(site, _jax.REPEATING_CALLS[name], name)
+        if name in self.module.non_consuming:
+            return []
+        return self._unknown(site, None)
+
+    def _method(self, site: CallSite, receiver: str, method: str) -> list[Op]:
+        frame = self.frame
+        if receiver == frame.receiver and frame.owner is not None:
+            target = frame.owner.methods.get(method)
+            if target is not None:
+                static = method in frame.owner.static
+                return self._call_summary(
+                    site, target, method, receiver=None if static else receiver, skip_first=not static
+                )
+            return self._unknown(site, None, invalidate=False)
+        if method in _jax.ALIAS_METHODS or receiver in self.graph.rngs:
+            return []
+        return self._unknown(site, None, invalidate=True, receiver=receiver)
+
+    # --- Summaries ----------------------------------------------------------------
+
+    def _call_summary(
+        self,
+        site: CallSite,
+        target: cst.CSTNode,
+        name: str,
+        *,
+        receiver: str | None = None,
+        skip_first: bool = False,
+        module_function: bool = False,
+    ) -> list[Op]:
+        summary = self.module.summary(target)
+        if summary is None:
+            return self._unknown(site, None)
+        kinds = summary.param_kinds
+        positional = [p for p in summary.params if kinds[p] == "pos"]
+        mapping: dict[str, Value] = {}
+        if skip_first and positional:
+            first = positional.pop(0)
+            if receiver is not None:
+                mapping[first] = ("path", receiver, site.call.func)
+        star = next((p for p in summary.params if kinds[p] == "star"), None)
+        starstar = next((p for p in summary.params if kinds[p] == "starstar"), None)
+        star_values: list[Value] = []
+        starstar_values: list[Value] = []
+        extra: list[Arg] = []
+        position = 0
+        for arg in site.args:
+            if arg.star:
+                extra.append(arg)
+            elif arg.keyword is None:
+                if position < len(positional):
+                    mapping[positional[position]] = arg.value
+                    position += 1
+                elif star is not None:
+                    star_values.append(arg.value)
+                else:
+                    extra.append(arg)
+            elif arg.keyword in kinds and kinds[arg.keyword] in ("pos", "kwonly"):
+                mapping[arg.keyword] = arg.value
+            elif starstar is not None:
+                starstar_values.append(arg.value)
+            else:
+                extra.append(arg)
+        if star is not None and star_values:
+            mapping[star] = ("tuple", star_values)
+        if starstar is not None and starstar_values:
+            mapping[starstar] = ("container", starstar_values)
+        ops: list[Op] = []
+        params = set(summary.params)
+        for path, effect in summary.effects.items():
+            root, rest = split_root(path)
+            if root in params:
+                value = mapping.get(root)
+                if value is None:
+                    continue
+                if rest:
+                    if value[0] != "path":
+                        continue
+                    targets = [(value[1] + rest, value[2])]
+                else:
+                    targets = list(_paths(value))
+                for outer, node in targets:
+                    ops.append(_use_for(effect, outer, node, site, name))
+        ops.extend(self._free_effects(summary, target, site, name=name, module_function=module_function))
+        for path in summary.rebinds:
+            root, rest = split_root(path)
+            value = mapping.get(root) if root in params else None
+            if value is not None and value[0] == "path" and rest:
+                ops.append(Bind(value[1] + rest, ("opaque",), site.call))
+        for value in mapping.values():
+            for closure in _closures(value):
+                ops.extend(self._closure_call(closure, site))
+        if extra:
+            ops.extend(self._unknown(site, None, extra))
+        return ops
+
+    def _free_effects(
+        self,
+        summary: Summary,
+        target: cst.CSTNode,
+        site: CallSite,
+        *,
+        name: str | None = None,
+        repeat: str | None = None,
+        module_function: bool = False,
+    ) -> list[Op]:
+        renames = self.graph.closure_renames.get(id(target), {})
+        params = set(summary.params)
+        ops: list[Op] = []
+        for path, effect in summary.effects.items():
+            root, rest = split_root(path)
+            if root in params:
+                continue
+            if module_function and not self.frame.is_module and root in self.graph.bound:
+                continue  # the caller's own variable, not the global the function reads
+            outer = renames.get(root, root) + rest
+            if repeat is not None and effect.consumed:
+                ops.append(
+                    Use(
+                        outer,
+                        Effect.REPEAT,
+                        effect.node or site.call,
+                        site.call,
+                        effect.keypos,
+                        via=repeat,
+                        inner=effect.node,
+                    )
+                )
+            else:
+                use = _use_for(effect, outer, site.call, site, name or "the function")
+                use.inner = effect.node
+                ops.append(use)
+        for path in summary.rebinds:
+            root, rest = split_root(path)
+            if root not in params:
+                ops.append(Bind(renames.get(root, root) + rest, ("opaque",), site.call))
+        return ops
+
+    def _closure_target(self, value: Value) -> cst.CSTNode | None:
+        if value is None:
+            return None
+        if value[0] == "closure":
+            return value[1]
+        if value[0] == "path" and value[1] in self.graph.closures:
+            return self.graph.closures[value[1]]
+        return None
+
+    def _closure_call(self, target: cst.CSTNode, site: CallSite) -> list[Op]:
+        summary = self.module.summary(target)
+        if summary is None:
+            return []
+        name = target.name.value if isinstance(target, cst.FunctionDef) else "lambda"
+        return self._free_effects(summary, target, site, name=name)
+
+    # --- Anything else -------------------------------------------------------------
+
+    def _unknown(
+        self,
+        site: CallSite,
+        qualname: str | None,
+        args: list[Arg] | None = None,
+        *,
+        invalidate: bool = True,
+        receiver: str | None = None,
+    ) -> list[Op]:
+        args = site.args if args is None else args
+        key_keyword = self.module.equinox and (qualname is None or qualname.startswith(_jax.EQUINOX))
+        if key_keyword:
+            callee = site.method or site.callee or ""
+            key_keyword = callee not in _jax.NON_KEY_KEYWORD_CALLEES
+        ops: list[Op] = self._uses(site, args, Effect.CONSUME, key_keyword=key_keyword)
+        if invalidate:
+            for arg in args:
+                value = arg.value
+                if value is not None and value[0] == "path" and value[1] not in self.graph.closures:
+                    ops.append(Kill(value[1], children_only=True))
+            if receiver is not None:
+                ops.append(Kill(receiver, children_only=True))
+        return ops
+
+    def _uses(
+        self,
+        site: CallSite,
+        args: list[Arg],
+        effect: Effect,
+        *,
+        key_keyword: bool = False,
+        keypos_all: bool = False,
+    ) -> list[Op]:
+        # One call consumes each key once, however many of its arguments
+        # carry it: `jnp.stack([k, k])`, or the two branches of `lax.cond`.
+        found: dict[str, Use] = {}
+        closures: list[cst.CSTNode] = []
+        for arg in args:
+            if arg.keyword == "rngs":
+                continue  # an `nnx.Rngs` is never consumed
+            keypos = keypos_all or (key_keyword and arg.keyword == "key")
+            for path, node in _paths(arg.value):
+                target = self.graph.closures.get(path)
+                if target is not None:
+                    closures.append(target)
+                    continue
+                use = found.get(path)
+                if use is None:
+                    found[path] = Use(path, effect, node, site.call, keypos, via=_spelled(site))
+                elif keypos:
+                    use.keypos = True
+            closures.extend(_closures(arg.value))
+        rebinds: list[Op] = []
+        for closure in closures:
+            for op in self._closure_call(closure, site):
+                if not isinstance(op, Use):
+                    rebinds.append(op)
+                    continue
+                use = found.get(op.path)
+                if use is None:
+                    found[op.path] = op
+                else:
+                    use.keypos = use.keypos or op.keypos
+                    if op.effect > use.effect:
+                        use.effect = op.effect
+        return [*found.values(), *rebinds]
+
+
+def _spelled(site: CallSite) -> str | None:
+    return dotted_name(site.call.func)
+
+
+def _use_for(effect: PathEffect, path: str, node: cst.CSTNode, site: CallSite, name: str) -> Use:
+    if effect.consumed:
+        kind = Effect.CONSUME
+    elif effect.folded:
+        kind = Effect.FOLD
+    else:
+        kind = Effect.READ
+    return Use(path, kind, node, site.call, effect.keypos, via=name, inner=effect.node)
+
+
+def _argument(args: list[Arg], position: int, keyword: str) -> Arg | None:
+    index = 0
+    for arg in args:
+        if arg.star:
+            return None
+        if arg.keyword is None:
+            if index == position:
+                return arg
+            index += 1
+        elif arg.keyword == keyword:
+            return arg
+    return None
+
+
+def _paths(value: Value) -> Iterator[tuple[str, cst.CSTNode]]:
+    """The paths an argument may pass, with the node that spells each."""
+    if value is None:
+        return
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if item is None:
+            continue
+        kind = item[0]
+        if kind == "path":
+            yield item[1], item[2]
+        elif kind in ("tuple", "container", "multi"):
+            stack.extend(reversed(item[1]))
+
+
+def _closures(value: Value) -> Iterator[cst.CSTNode]:
+    if value is None:
+        return
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if item is None:
+            continue
+        kind = item[0]
+        if kind == "closure":
+            yield item[1]
+        elif kind in ("tuple", "container", "multi"):
+            stack.extend(item[1])

@@ -1,0 +1,510 @@
+"""PRN003: a PRNG key consumed more than once along one path of execution."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from prnglint.diagnostics import Applicability
+from prnglint.engine import FileContext, FixSpec, Invalid, Rule, Valid
+from prnglint.rules import _jax
+from prnglint.rules._keyfix import plan_fixes
+from prnglint.rules._keyflow import Finding
+from prnglint.rules._keyir import Use
+from prnglint.rules._keymodule import FrameResult, KeyModule
+
+_RENAMED = re.compile(r"#\d+")
+
+
+@dataclass(eq=False)
+class _Frame:
+    """A function (or the module) seen by the visitor, and what it calls."""
+
+    node: cst.CSTNode
+    owner: str | None  # the class a method is defined in
+    interesting: bool = False
+    calls: set[str] = field(default_factory=set)
+
+
+class KeyReuse(Rule):
+    """
+    ## What it does
+    Follows every PRNG key through each function (and through a module's or
+    notebook's top-level code) and reports a key that is consumed twice on
+    one possible path of execution:
+
+    - two samplers, two `split`s, or a sampler and a `split` on one key, or
+      the key passed twice to a function that consumes it (any call not known
+      to leave keys alone, including `key=` arguments of Equinox layers);
+    - a key from before a `for`/`while` loop, a comprehension, or a function
+      run by `jax.lax.scan`, `fori_loop`, `while_loop` or `jax.tree.map`,
+      consumed on every iteration without being rebound;
+    - a closure that consumes a key from its enclosing scope, called twice;
+    - derivations that collide with earlier ones: `fold_in` or `split` on a
+      key that was already consumed, `split(k)` after `fold_in(k, ...)`, and
+      the same `fold_in(k, <literal>)` twice.
+
+    A value is a key because of where it comes from (`key`, `PRNGKey`,
+    `wrap_key_data`, `split`, `fold_in`, `clone`, an `nnx.Rngs` stream such
+    as `rngs.params()`) or where it goes (a `jax.random` call, an Equinox
+    `key=` argument, a key parameter of a function in the same module), never
+    because of its name. Names and attribute paths (`self.key`, `state.rng`)
+    are tracked through `if`, `match`, `try`, `with`, loops, `return`, `raise`,
+    `break` and `continue`. Functions of the same module are summarised, so a
+    helper that only inspects or deletes its key (`del key`) does not consume
+    it. `jax.random.clone`, `key_data`, `key_impl`, `print`,
+    `jax.debug.print`, `isinstance` and comparisons do not consume a key;
+    more such functions can be named in `[tool.prnglint]`:
+    `non-consuming-functions = ["mylib.utils.log_key"]`.
+
+    ## Why is this bad?
+    A key consumed twice gives the same random bits twice: dropout masks that
+    repeat, "independent" initialisations that are identical, noise that is
+    an exact function of other noise. Nothing fails; the model just trains on
+    correlated randomness. JAX's own checker (`jax_debug_key_reuse`) sees
+    reuse only for typed keys, only when the code runs, and not at all for
+    derivations: with the default `jax_threefry_partitionable`,
+    `fold_in(k, i)` equals `split(k, n)[i]`, so folding into a key that was
+    split, or splitting one that was folded into, collides silently.
+
+    ## Example
+    ```python
+    import jax
+
+    def init(key):
+        w = jax.random.normal(key, (3, 3))
+        b = jax.random.normal(key, (3,))
+        return w, b
+    ```
+
+    ## Use instead
+    ```python
+    import jax
+
+    def init(key):
+        key, key_1, key_2 = jax.random.split(key, 3)
+        w = jax.random.normal(key_1, (3, 3))
+        b = jax.random.normal(key_2, (3,))
+        return w, b
+    ```
+
+    Where the reuse is deliberate (a test feeding one key to two
+    implementations), pass `jax.random.clone(key)` to the second, or add
+    `# noqa: PRN003`.
+
+    ## Fix safety
+    When every consumption of the key lies in one straight run of code, the
+    fix splits the key once before the first consumption (with `split`
+    spelled as the file imports it, rebinding the key when it is a local
+    name) and gives each consumption its own subkey. This changes the random
+    numbers drawn, which is the point: the old draws were wrong. Nothing else
+    changes, so the fix is safe. Reuses across branches, loops or functions
+    are reported without a fix: where the split belongs is a design decision.
+    """
+
+    code = "PRN003"
+    name = "key-reuse"
+    summary = "PRNG key consumed more than once on one path of execution"
+    words = _jax.KEY_FLOW_WORDS
+    fix_applicability = Applicability.SAFE
+    options = {"non-consuming-functions": []}
+
+    VALID = [
+        Valid(
+            """
+            import jax
+
+            def train(key, steps):
+                for _ in range(steps):
+                    key, subkey = jax.random.split(key)
+                    noise = jax.random.normal(subkey, (3,))
+                return key
+            """
+        ),
+        Valid(
+            """
+            import jax
+
+            def sample(key, gaussian):
+                if gaussian:
+                    return jax.random.normal(key, (3,))
+                return jax.random.uniform(key, (3,))
+            """
+        ),
+        Valid(
+            """
+            import jax
+
+            def observe(state, key):
+                del key
+                return state
+
+            def step(state, key):
+                state = observe(state, key)
+                return jax.random.normal(key, state.shape)
+            """
+        ),
+        Valid(
+            """
+            import jax
+
+            def compare(key):
+                expected = jax.random.normal(jax.random.clone(key))
+                actual = jax.random.normal(key)
+                return expected, actual
+            """
+        ),
+        Valid(
+            """
+            import jax
+
+            def attention(x, key):
+                key, value = project(x)
+                return jax.random.normal(jax.random.key(0)), consume(key), consume(key)
+            """
+        ),
+        Valid(
+            """
+            from flax import nnx
+
+            class Block(nnx.Module):
+                def __init__(self, rngs: nnx.Rngs):
+                    self.a = nnx.Linear(2, 2, rngs=rngs)
+                    self.b = nnx.Linear(2, 2, rngs=rngs)
+                    self.w = init(rngs.params()) + init(rngs.params())
+            """
+        ),
+        Valid(
+            """
+            import itertools
+            from functools import partial
+            import jax
+
+            def draws(root):
+                keys = map(partial(jax.random.fold_in, root), itertools.count())
+                return jax.random.normal(next(keys)), jax.random.normal(next(keys))
+            """
+        ),
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import jax
+
+            def init(key):
+                w = jax.random.normal(key, (3, 3))
+                b = jax.random.normal(key, (3,))
+                return w, b
+            """,
+            count=1,
+            line=5,
+            column=27,
+            message_contains="line 4",
+            expected_fix="""
+            import jax
+
+            def init(key):
+                key, key_1, key_2 = jax.random.split(key, 3)
+                w = jax.random.normal(key_1, (3, 3))
+                b = jax.random.normal(key_2, (3,))
+                return w, b
+            """,
+        ),
+        Invalid(
+            """
+            from jax import random
+
+            key = random.PRNGKey(0)
+            for step in range(10):
+                noise = random.normal(key, (3,))
+            """,
+            count=1,
+            line=5,
+            message_contains="every iteration",
+        ),
+        Invalid(
+            """
+            import equinox as eqx
+            import jax
+
+            class MLP(eqx.Module):
+                def __init__(self, key):
+                    self.a = eqx.nn.Linear(2, 3, key=key)
+                    self.b = eqx.nn.Linear(3, 4, key=key)
+            """,
+            count=1,
+            line=7,
+        ),
+        Invalid(
+            """
+            import jax
+
+            def train(key, params, steps):
+                params = init(params, key)
+                for step in range(steps):
+                    step_key = jax.random.fold_in(key, step)
+                return params
+            """,
+            count=1,
+            line=6,
+            message_contains="fold_in",
+        ),
+        Invalid(
+            """
+            import jax
+            import jax.numpy as jnp
+
+            def noisy_sum(key, xs):
+                def body(carry, x):
+                    return carry + x * jax.random.normal(key), None
+                total, _ = jax.lax.scan(body, jnp.zeros(()), xs)
+                return total
+            """,
+            count=1,
+            line=6,
+            message_contains="jax.lax.scan",
+        ),
+        Invalid(
+            """
+            import jax.random as jr
+
+            def sample(key, n):
+                keys = jr.split(key, n)
+                more = jr.split(key, n)
+                return keys, more
+            """,
+            count=1,
+            line=5,
+            expected_fix="""
+            import jax.random as jr
+
+            def sample(key, n):
+                key, key_1, key_2 = jr.split(key, 3)
+                keys = jr.split(key_1, n)
+                more = jr.split(key_2, n)
+                return keys, more
+            """,
+        ),
+        Invalid(
+            """
+            import jax
+
+            def make(seed):
+                key = jax.random.key(seed)
+                a = jax.random.fold_in(key, 1)
+                b = jax.random.fold_in(key, 1)
+                return a, b
+            """,
+            count=1,
+            line=6,
+            message_contains="same key",
+        ),
+    ]
+
+    def __init__(self, context: FileContext) -> None:
+        super().__init__(context)
+        self._stack: list[_Frame] = []
+        self._frames: list[_Frame] = []
+        self._classes: list[str | None] = []
+        self._equinox: bool | None = None
+
+    # --- Collecting functions -----------------------------------------------------
+
+    def visit_Module(self, node: cst.Module) -> None:
+        frame = _Frame(node, None)
+        self._stack.append(frame)
+        self._frames.append(frame)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._classes.append(node.name.value)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._classes.pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        parent = self._stack[-1].node
+        owner = self._classes[-1] if self._classes and not isinstance(parent, cst.FunctionDef) else None
+        frame = _Frame(node, owner)
+        self._stack.append(frame)
+        self._frames.append(frame)
+        self._classes.append(None)  # a class name does not reach into nested functions
+        for param in (*node.params.params, *node.params.kwonly_params, *node.params.posonly_params):
+            if param.annotation is not None and _mentions_rngs(param.annotation.annotation, self.context):
+                frame.interesting = True
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._classes.pop()
+        frame = self._stack.pop()
+        parent = self._stack[-1]
+        if frame.interesting and isinstance(parent.node, cst.FunctionDef):
+            parent.interesting = True  # a closure's keys are the enclosing function's keys
+
+    def visit_Call(self, node: cst.Call) -> None:
+        frame = self._stack[-1]
+        func = node.func
+        if isinstance(func, cst.Name):
+            frame.calls.add(func.value)
+        elif isinstance(func, cst.Attribute):
+            frame.calls.add(func.attr.value)
+        if frame.interesting:
+            return
+        if isinstance(func, cst.Name | cst.Attribute):
+            qualname = self.context.qualname(func)
+            if qualname is not None and qualname.startswith((_jax.RANDOM, _jax.NNX)):
+                frame.interesting = True
+                return
+        if any(arg.keyword is not None and arg.keyword.value == "key" for arg in node.args) and self._has_equinox():
+            frame.interesting = True
+
+    def _has_equinox(self) -> bool:
+        if self._equinox is None:
+            self._equinox = any(
+                target == "equinox" or target.startswith(_jax.EQUINOX)
+                for target in self.context.resolver.aliases.values()
+            )
+        return self._equinox
+
+    # --- Analysing ----------------------------------------------------------------------
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        self._stack.pop()
+        frames = self._interesting_frames()
+        if not frames:
+            return
+        non_consuming = frozenset(self.option("non-consuming-functions"))
+        module = KeyModule(self.context, non_consuming)
+        for frame in frames:
+            module.analyze(frame.node)
+        split = self.context.resolver.spelling_of("jax.random.split")
+        clone = self.context.resolver.spelling_of("jax.random.clone") or "jax.random.clone"
+        reported: set[int] = set()
+        for result in list(module.results.values()):
+            if result is not None and result.findings:
+                self._report(result, split, clone, reported)
+
+    def _interesting_frames(self) -> list[_Frame]:
+        frames = self._frames
+        interesting = [frame for frame in frames if frame.interesting]
+        if not interesting:
+            return []
+        # A function that calls an interesting function of the module may pass
+        # it a key: analyse it too.
+        names = {_frame_name(frame) for frame in interesting} - {None}
+        changed = True
+        while changed:
+            changed = False
+            for frame in frames:
+                if not frame.interesting and frame.calls & names:  # type: ignore[operator]
+                    frame.interesting = True
+                    interesting.append(frame)
+                    name = _frame_name(frame)
+                    if name is not None and name not in names:
+                        names.add(name)
+                        changed = True
+        return interesting
+
+    def _report(self, result: FrameResult, split: str | None, clone: str, reported: set[int]) -> None:
+        code = self.context.source if isinstance(result.graph.node, cst.Module) else None
+        if code is None:
+            code = self.context.module.code_for_node(result.graph.node)
+        fixes = plan_fixes(result.findings, result.graph, split, code)
+        for finding in result.findings:
+            node = finding.use.node
+            if id(node) in reported:
+                continue
+            reported.add(id(node))
+            message = self._message(finding, split or "jax.random.split", clone)
+            fix: FixSpec | None = fixes.get(id(finding))
+            self.report(node, message, fix=fix)
+
+    def _message(self, finding: Finding, split: str, clone: str) -> str:
+        use = finding.use
+        path = _RENAMED.sub("", use.path)
+        first = finding.first
+        if "[" in path:
+            advice = (
+                "give each use its own key (split into more keys), "
+                f"or pass `{clone}(...)` where the reuse is deliberate"
+            )
+        else:
+            advice = (
+                f"split it first (`{path}, sub = {split}({path})`) and give each use its own key, "
+                f"or pass `{clone}({path})` where the reuse is deliberate"
+            )
+        kind = finding.kind
+        if kind == "loop":
+            where = f" of the loop on line {self.context.line_of(use.loop)}" if use.loop is not None else ""
+            return (
+                f"`{path}` is consumed here by {self._describe(use)} on every iteration{where} without being "
+                f"rebound; split it in the loop (`{path}, sub = {split}({path})`) and use `sub`"
+            )
+        if kind == "repeat":
+            at = f" on line {self.context.line_of(use.call)}" if use.call is not None else ""
+            return (
+                f"`{path}` comes from the enclosing scope and is consumed in a function that "
+                f"`{use.via}`{at} runs on every iteration, so every iteration draws the same numbers; "
+                f"carry a key through the loop and split it in the body, or fold the iteration index into it"
+            )
+        assert first is not None
+        line = self.context.line_of(first.node)
+        by = self._describe(first, short=True)
+        if kind == "reuse":
+            return (
+                f"`{path}` is consumed again here by {self._describe(use)}; "
+                f"{by} already consumed it on line {line}; {advice}"
+            )
+        if kind == "fold-after-consume":
+            return (
+                f"`fold_in` derives from `{path}`, which {by} already consumed on line {line}: "
+                f"`fold_in(k, i)` equals `split(k, n)[i]`, so the derived key repeats one already used; "
+                f"split `{path}` first and fold into one of the parts"
+            )
+        if kind == "split-after-fold":
+            return (
+                f"`{path}` is split here after `fold_in` derived a key from it on line {line}: "
+                f"`fold_in(k, i)` equals `split(k, n)[i]`, so the two collide; "
+                f"derive every key from `{path}` the same way"
+            )
+        return (
+            f"`fold_in({path}, {use.literal})` gives the same key as on line {line}; "
+            f"fold a different value in, or reuse the first result where that is intended"
+        )
+
+    def _describe(self, use: Use, *, short: bool = False) -> str:
+        """How a use reads in a message: `jax.random.normal`, `helper` (which consumes it on line 4)."""
+        via = use.via
+        if via is None:
+            return "a call"
+        if via == "lambda" and short:
+            return "a lambda"
+        if not short and use.inner is not None and use.inner is not use.node:
+            inner = self.context.line_of(use.inner)
+            if via == "lambda":
+                return f"a lambda (which consumes it on line {inner})"
+            return f"`{via}` (which consumes it on line {inner})"
+        return f"`{via}`"
+
+
+def _frame_name(frame: _Frame) -> str | None:
+    node = frame.node
+    if not isinstance(node, cst.FunctionDef):
+        return None
+    if node.name.value == "__init__" and frame.owner is not None:
+        return frame.owner
+    return node.name.value
+
+
+def _mentions_rngs(annotation: cst.BaseExpression, context: FileContext) -> bool:
+    stack = [annotation]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, cst.Name | cst.Attribute):
+            if context.qualname(item) == _jax.RNGS:
+                return True
+        elif isinstance(item, cst.BinaryOperation):
+            stack.extend((item.left, item.right))
+        elif isinstance(item, cst.Subscript):
+            stack.extend(e.slice.value for e in item.slice if isinstance(e.slice, cst.Index))
+    return False

@@ -33,6 +33,13 @@ RNGS = "flax.nnx.Rngs"
 JAX_RANDOM_WORDS: tuple[tuple[str, ...], ...] = (("jax", "random"),)
 RNGS_WORDS: tuple[tuple[str, ...], ...] = (("flax", "nnx", "Rngs"),)
 
+# Qualified names for the engine's `ast` pre-check (`Rule.qualnames`):
+# `random_kind` is None for every other name, so a rule that only reports
+# calls or references it classifies cannot fire where none of these is reached.
+RANDOM_QUALNAMES: frozenset[str] = frozenset(RANDOM + name for name in CONSTRUCTORS | DERIVERS | SAMPLERS) | {RNGS}
+# The subset whose result is a key or an `nnx.Rngs` (`produces_key`).
+KEY_QUALNAMES: frozenset[str] = frozenset(RANDOM + name for name in CONSTRUCTORS | DERIVERS) | {RNGS}
+
 RandomKind = Literal["constructor", "deriver", "sampler", "rngs"]
 
 
@@ -139,3 +146,124 @@ def is_module_level_main_guard(test: cst.BaseExpression, context: FileContext) -
         strings = [s for s in sides if isinstance(s, cst.SimpleString) and s.evaluated_value == "__main__"]
         return bool(names) and bool(strings)
     return False
+
+
+# --- Key flow (PRN003) ---------------------------------------------------------
+
+# Word groups for PRN003: a key is identified only through a `jax.random` call
+# (needs `jax` and `random` in the text, as above), a Flax NNX stream or
+# `rngs=` argument (a name that resolves into `flax.nnx` needs `flax` and
+# `nnx`), or an Equinox `key=` argument (counted only in files that import
+# `equinox`). Keys that reach a helper's parameter are identified inside the
+# helper, by one of the same three routes, so the groups stay sound.
+NNX_WORDS: tuple[tuple[str, ...], ...] = (("flax", "nnx"),)
+EQUINOX_WORDS: tuple[tuple[str, ...], ...] = (("equinox",),)
+KEY_FLOW_WORDS: tuple[tuple[str, ...], ...] = JAX_RANDOM_WORDS + NNX_WORDS + EQUINOX_WORDS
+
+NNX = "flax.nnx."
+EQUINOX = "equinox."
+
+# Calls that look at a key without consuming it (SEMANTICS.md: no effect), by
+# qualified name; `chex.assert_*` and `logging.*` are matched by prefix.
+NON_CONSUMING_CALLS = frozenset(
+    {
+        "jax.random.key_data",
+        "jax.random.key_impl",
+        "jax.random.key_dtype",
+        "jax.debug.print",
+        "jax.numpy.shape",
+        "jax.numpy.ndim",
+        "jax.numpy.size",
+        "jax.numpy.issubdtype",
+        "jax.dtypes.issubdtype",
+        "jax.typeof",
+        "jax.core.get_aval",
+        "numpy.shape",
+        "numpy.ndim",
+        "numpy.size",
+        "warnings.warn",
+        "typing.cast",
+    }
+)
+NON_CONSUMING_PREFIXES = ("chex.assert_", "logging.")
+# Builtins that only inspect or iterate their arguments. Matched by spelling,
+# and only when the file does not bind the name itself.
+NON_CONSUMING_BUILTINS = frozenset(
+    {
+        "print",
+        "isinstance",
+        "issubclass",
+        "len",
+        "type",
+        "id",
+        "repr",
+        "str",
+        "format",
+        "hasattr",
+        "getattr",
+        "callable",
+        "vars",
+        "dir",
+        "iter",
+        "next",
+        "enumerate",
+        "zip",
+        "reversed",
+        "list",
+        "tuple",
+        "range",
+        "hash",
+        "bool",
+    }
+)
+
+# Calls whose result is their first argument under another name (SEMANTICS.md:
+# alias): the key is not consumed, and consuming the result consumes it.
+ALIAS_CALLS = frozenset(
+    {
+        "jax.device_put",
+        "jax.lax.stop_gradient",
+        "jax.numpy.asarray",
+        "jax.numpy.array",
+        "jax.numpy.copy",
+        "jax.numpy.reshape",
+        "jax.numpy.squeeze",
+        "jax.numpy.expand_dims",
+        "jax.numpy.ravel",
+        "copy.copy",
+        "copy.deepcopy",
+    }
+)
+ALIAS_METHODS = frozenset({"reshape", "copy", "squeeze", "ravel", "flatten", "block_until_ready", "astype"})
+
+# Higher-order functions that run a function argument repeatedly, with the
+# positions and keywords of those arguments: a key the function closes over
+# and consumes is consumed on every iteration.
+REPEATING_CALLS: dict[str, tuple[tuple[int, str], ...]] = {
+    "jax.lax.scan": ((0, "f"),),
+    "jax.lax.map": ((0, "f"),),
+    "jax.lax.fori_loop": ((2, "body_fun"),),
+    "jax.lax.while_loop": ((0, "cond_fun"), (1, "body_fun")),
+    "jax.tree.map": ((0, "f"),),
+    "jax.tree_util.tree_map": ((0, "f"),),
+    "jax.tree_map": ((0, "f"),),
+    "flax.nnx.scan": ((0, "f"),),
+    "flax.nnx.fori_loop": ((2, "body_fun"),),
+    "flax.nnx.while_loop": ((0, "cond_fun"), (1, "body_fun")),
+    "map": ((0, "func"),),
+}
+
+# Methods of `flax.nnx.Rngs` that are not streams; any other zero-argument
+# method call on an `Rngs` (`rngs.params()`), or the call `rngs()`, draws a
+# fresh key from a stream without consuming anything.
+RNGS_METHODS = frozenset({"split", "fork", "broadcast", "items", "keys", "values", "replace"} | SAMPLERS)
+
+# Keyword arguments named `key` that are not PRNG keys even in Equinox code.
+NON_KEY_KEYWORD_CALLEES = frozenset({"sorted", "min", "max", "sort", "groupby", "nlargest", "nsmallest", "merge"})
+
+
+def is_non_consuming(qualname: str | None) -> bool:
+    """True for a callee that only inspects a key (see `NON_CONSUMING_CALLS`)."""
+    if qualname is None:
+        return False
+    return qualname in NON_CONSUMING_CALLS or qualname.startswith(NON_CONSUMING_PREFIXES)

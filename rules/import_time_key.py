@@ -69,6 +69,8 @@ class ImportTimeKey(Rule):
     name = "import-time-key"
     summary = "PRNG key made, derived or sampled at import time"
     words = _jax.JAX_RANDOM_WORDS + _jax.RNGS_WORDS
+    # Reports only calls whose `random_kind` is not None.
+    qualnames = _jax.RANDOM_QUALNAMES
     # A notebook's top level is run, not imported: nothing happens "at import time".
     applies_to_notebooks = False
 

@@ -66,6 +66,9 @@ class KeyInDefault(Rule):
     name = "key-in-default"
     summary = "PRNG key or nnx.Rngs used as a parameter or field default"
     words = _jax.JAX_RANDOM_WORDS + _jax.RNGS_WORDS
+    # Every report goes through `produces_key` or a `random_kind` of
+    # constructor, deriver or rngs (directly or via a module-level key).
+    qualnames = _jax.KEY_QUALNAMES
     fix_applicability = Applicability.UNSAFE
 
     VALID = [

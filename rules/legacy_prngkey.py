@@ -58,6 +58,8 @@ class LegacyPRNGKey(Rule):
     name = "legacy-prngkey"
     summary = "legacy jax.random.PRNGKey instead of a typed jax.random.key"
     words = (("jax", "PRNGKey"),)
+    # Reports only names that resolve to PRNGKEY.
+    qualnames = frozenset({PRNGKEY})
     default_enabled = False
     fix_applicability = Applicability.UNSAFE
 

@@ -58,6 +58,8 @@ class OptimizerWithoutWrt(Rule):
     name = "optimizer-without-wrt"
     summary = "flax.nnx.Optimizer without the required wrt= keyword"
     words = (("flax", "nnx", "Optimizer"),)
+    # Reports only calls whose callee resolves to OPTIMIZER.
+    qualnames = frozenset({OPTIMIZER})
     fix_applicability = Applicability.SAFE
 
     VALID = [

@@ -23,13 +23,10 @@ escapes) is copied from the original.
 
 from __future__ import annotations
 
-import bisect
 import codecs
-import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from json.decoder import scanstring
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,16 +34,28 @@ import libcst as cst
 
 from prnglint.diagnostics import INTERNAL_ERROR, IO_ERROR, Diagnostic, Edit, Fix, Location
 from prnglint.engine import Rule, internal_error, io_error, lint_source, split_lines
+from prnglint.ipython import PYTHON_CELL_MAGICS, cell_magic_name, escape_lines
+from prnglint.notebook_file import Notebook, NotebookError
 from prnglint.source import SourceFile
+
+__all__ = [
+    "Notebook",
+    "NotebookError",
+    "Program",
+    "build_program",
+    "fix_notebook_bytes",
+    "fix_notebook_file",
+    "fixed_cell_sources",
+    "is_notebook",
+    "lint_notebook",
+    "lint_notebook_bytes",
+    "lint_notebook_path",
+]
 
 if TYPE_CHECKING:
     from prnglint.fixer import FileFix
 
 NOTEBOOK_SUFFIX = ".ipynb"
-
-# Cell magics whose body is Python run in the notebook's namespace; any other
-# cell magic (%%bash, %%writefile, %%html, ...) makes the cell not Python.
-PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "debug", "prun"})
 
 _CELL_MARK = "# <prnglint notebook cell {}>"
 # An escape's first line becomes a statement (it may be the only one of a
@@ -55,205 +64,13 @@ _CELL_MARK = "# <prnglint notebook cell {}>"
 _MAGIC_MARK = "pass  # <prnglint magic {}>"
 _MAGIC_CONTINUATION_MARK = "# <prnglint magic {}>"
 _MAGIC_MARK_RE = re.compile(r"^[ \t]*(?:pass  )?# <prnglint magic (\d+)>[ \t]*$")
-# A line that starts with an IPython escape, or assigns the output of one.
-_ESCAPE = re.compile(r"[ \t]*(?:[%!?]|[A-Za-z_][\w.]*(?:[ \t]*,[ \t]*[A-Za-z_][\w.]*)*[ \t]*=[ \t]*[%!])")
-# `obj?`, `obj.attr??` and `np.*load*?` ask IPython for help.
-_HELP = re.compile(r"[ \t]*[\w.*]+\?\??[ \t]*$")
-_NON_ASCII_ESCAPE = re.compile(r"\\u(?:00[89a-fA-F][0-9a-fA-F]|0[1-9a-fA-F][0-9a-fA-F]{2}|[1-9a-fA-F][0-9a-fA-F]{3})")
-_DECODER = json.JSONDecoder()
 # Rules name other lines of the file in their messages as "line N".
 _LINE_REFERENCE = re.compile(r"\bline (\d+)\b")
-_WHITESPACE = re.compile(r"[ \t\n\r]*")
-
-
-class NotebookError(Exception):
-    """A file that is not a notebook prnglint can read; the message says why."""
 
 
 def is_notebook(path: Path | str) -> bool:
     """True for a path that names a Jupyter notebook."""
     return str(path).endswith(NOTEBOOK_SUFFIX)
-
-
-# --- Reading --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One cell: its 1-based position among all cells, type, text and where its source sits in the JSON."""
-
-    number: int
-    kind: str
-    source: str
-    span: tuple[int, int]
-
-
-@dataclass(frozen=True)
-class Notebook:
-    """A parsed notebook and the JSON text it came from."""
-
-    filename: str
-    text: str
-    raw: bytes
-    cells: tuple[Cell, ...]
-    is_python: bool
-
-    @classmethod
-    def parse(cls, raw: bytes, filename: str) -> Notebook:
-        """Read a notebook's bytes; raises NotebookError when they are not an nbformat 4 notebook."""
-        try:
-            text = raw.decode("utf-8-sig") if raw.startswith(b"\xef\xbb\xbf") else raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise NotebookError(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})") from None
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise NotebookError(f"not a valid notebook: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
-        if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
-            if isinstance(data, dict) and isinstance(data.get("worksheets"), list):
-                raise NotebookError("nbformat 3 notebooks are not supported; convert it with `jupyter nbconvert --to notebook`")
-            raise NotebookError("not a valid notebook: no `cells` list")
-        spans = _source_spans(text)
-        if len(spans) != len(data["cells"]):
-            raise NotebookError("not a valid notebook: could not locate every cell's source")
-        cells: list[Cell] = []
-        for position, (cell, span) in enumerate(zip(data["cells"], spans), start=1):
-            if not isinstance(cell, dict):
-                raise NotebookError(f"not a valid notebook: cell {position} is not an object")
-            source = cell.get("source", "")
-            if isinstance(source, list) and all(isinstance(part, str) for part in source):
-                source = "".join(source)
-            if not isinstance(source, str) or span is None and source:
-                raise NotebookError(f"not a valid notebook: cell {position} has no text source")
-            cells.append(Cell(position, str(cell.get("cell_type", "")), source, span or (-1, -1)))
-        return cls(filename, text, raw, tuple(cells), _is_python(data))
-
-    def with_sources(self, sources: Mapping[int, str]) -> str:
-        """The JSON text with the source of each cell number in `sources` replaced, every other byte kept."""
-        style = _Style.of(self.text)
-        text = self.text
-        for number in sorted(sources, reverse=True):
-            cell = self.cells[number - 1]
-            start, end = cell.span
-            if start < 0:
-                raise NotebookError(f"cell {number} has no source to replace")
-            text = text[:start] + _render_source(text, start, end, sources[number], style) + text[end:]
-        return text
-
-
-def _is_python(data: dict[str, Any]) -> bool:
-    metadata = data.get("metadata")
-    if not isinstance(metadata, dict):
-        return True
-    for table, key in (("language_info", "name"), ("kernelspec", "language")):
-        entry = metadata.get(table)
-        if isinstance(entry, dict) and isinstance(entry.get(key), str):
-            return entry[key].lower() == "python"
-    return True
-
-
-def _skip_whitespace(text: str, index: int) -> int:
-    match = _WHITESPACE.match(text, index)
-    assert match is not None
-    return match.end()
-
-
-def _members(text: str, index: int) -> Iterator[tuple[str, int, int]]:
-    """(key, value start, value end) of each member of the JSON object starting at `index`."""
-    if text[index : index + 1] != "{":
-        raise NotebookError("not a valid notebook: expected an object")
-    index = _skip_whitespace(text, index + 1)
-    if text[index : index + 1] == "}":
-        return
-    while True:
-        if text[index : index + 1] != '"':
-            raise NotebookError("not a valid notebook: expected a key")
-        key, index = scanstring(text, index + 1)
-        index = _skip_whitespace(text, index)
-        index = _skip_whitespace(text, index + 1)  # past ':'
-        _, end = _DECODER.raw_decode(text, index)
-        yield key, index, end
-        index = _skip_whitespace(text, end)
-        if text[index : index + 1] != ",":
-            return
-        index = _skip_whitespace(text, index + 1)
-
-
-def _items(text: str, index: int) -> Iterator[tuple[int, int]]:
-    """(start, end) of each item of the JSON array starting at `index`."""
-    if text[index : index + 1] != "[":
-        raise NotebookError("not a valid notebook: expected an array")
-    index = _skip_whitespace(text, index + 1)
-    if text[index : index + 1] == "]":
-        return
-    while True:
-        _, end = _DECODER.raw_decode(text, index)
-        yield index, end
-        index = _skip_whitespace(text, end)
-        if text[index : index + 1] != ",":
-            return
-        index = _skip_whitespace(text, index + 1)
-
-
-def _source_spans(text: str) -> list[tuple[int, int] | None]:
-    """Where each cell's `source` value lies in the JSON text (None for a cell without one)."""
-    spans: list[tuple[int, int] | None] = []
-    for key, start, _ in _members(text, _skip_whitespace(text, 0)):
-        if key != "cells":
-            continue
-        spans = []
-        for cell_start, _ in _items(text, start):
-            span = None
-            if text[cell_start] == "{":
-                for cell_key, value_start, value_end in _members(text, cell_start):
-                    if cell_key == "source":
-                        span = (value_start, value_end)
-            spans.append(span)
-    return spans
-
-
-# --- Writing a cell's source back in the file's own style ---------------------------
-
-
-@dataclass(frozen=True)
-class _Style:
-    ensure_ascii: bool
-    newline: str
-    indent_unit: str | None
-
-    @classmethod
-    def of(cls, text: str) -> _Style:
-        # Jupyter writes non-ASCII characters as themselves; some tools escape them.
-        ensure_ascii = text.isascii() and _NON_ASCII_ESCAPE.search(text) is not None
-        newline = "\r\n" if "\r\n" in text else "\n"
-        match = re.search(r"\{\r?\n([ \t]+)\"", text)
-        return cls(ensure_ascii, newline, match.group(1) if match else None)
-
-
-def _render_source(text: str, start: int, end: int, source: str, style: _Style) -> str:
-    """`source` as a JSON value laid out like the value at text[start:end]."""
-    old = text[start:end]
-    if old.startswith('"'):
-        return json.dumps(source, ensure_ascii=style.ensure_ascii)
-    parts = [json.dumps(line, ensure_ascii=style.ensure_ascii) for line in source.splitlines(keepends=True)]
-    if not parts:
-        return "[]"
-    items = list(_items(text, start))
-    if items:
-        opening = text[start + 1 : items[0][0]]
-        closing = text[items[-1][1] : end - 1]
-        separator = text[items[0][1] : items[1][0]] if len(items) > 1 else "," + opening
-    else:
-        # An empty list gives no layout to copy: derive it from the line of the `"source"` key.
-        line = text[text.rfind("\n", 0, start) + 1 : start]
-        key_indent = line[: len(line) - len(line.lstrip(" \t"))]
-        if style.indent_unit is None:
-            opening, closing, separator = "", "", ", "
-        else:
-            opening = style.newline + key_indent + style.indent_unit
-            closing = style.newline + key_indent
-            separator = "," + opening
-    return "[" + opening + separator.join(parts) + closing + "]"
 
 
 # --- The program ------------------------------------------------------------------
@@ -288,7 +105,7 @@ def build_program(notebook: Notebook) -> Program:
         cell_lines = split_lines(cell.source)
         first = next(i for i, line in enumerate(cell_lines) if line.strip())
         cell_magic = cell_lines[first].lstrip().startswith("%%")
-        if cell_magic and _cell_magic_name(cell_lines[first]) not in PYTHON_CELL_MAGICS:
+        if cell_magic and cell_magic_name(cell_lines[first]) not in PYTHON_CELL_MAGICS:
             continue
         if not cell_lines[-1].endswith(("\n", "\r")):
             cell_lines[-1] += "\n"
@@ -297,7 +114,7 @@ def build_program(notebook: Notebook) -> Program:
             lines.append(_CELL_MARK.format(cell.number) + "\n")
             origins.append(None)
         included.append(cell.number)
-        escapes = _escape_lines(cell_lines)
+        escapes = escape_lines(cell_lines)
         if cell_magic:
             escapes[first] = False
         for row, line in enumerate(cell_lines, start=1):
@@ -311,82 +128,6 @@ def build_program(notebook: Notebook) -> Program:
                 lines.append(line)
             origins.append((cell.number, row))
     return Program("".join(lines), tuple(origins), tuple(included), frozenset(added_newline), tuple(magics))
-
-
-def _cell_magic_name(line: str) -> str:
-    return line.strip()[2:].split(maxsplit=1)[0] if line.strip()[2:] else ""
-
-
-def _escape_lines(lines: Sequence[str]) -> dict[int, bool]:
-    """Indices of the lines that are IPython escapes rather than Python.
-
-    The value says whether the line continues the escape of the line before.
-
-    Only a line that starts a logical line can be one: a `%` that continues
-    an expression in brackets is the modulo operator, and a `!` inside a
-    triple-quoted string is text. A small scanner tracks brackets, strings and
-    backslash continuations to tell them apart.
-    """
-    escapes: dict[int, bool] = {}
-    depth = 0
-    quote: str | None = None
-    continued = False
-    for index, line in enumerate(lines):
-        at_start = depth == 0 and quote is None and not continued
-        body = line.rstrip("\r\n")
-        if (at_start and _is_escape(body)) or index in escapes:
-            escapes.setdefault(index, False)
-            # An escape line ending in a backslash goes on onto the next line.
-            continued = False
-            if body.endswith("\\") and index + 1 < len(lines):
-                escapes[index + 1] = True
-            continue
-        depth, quote, continued = _scan(body, depth, quote)
-    return escapes
-
-
-def _is_escape(body: str) -> bool:
-    stripped = body.strip()
-    if not stripped or stripped.startswith("#"):
-        return False
-    return _ESCAPE.match(body) is not None or _HELP.match(body) is not None
-
-
-def _scan(body: str, depth: int, quote: str | None) -> tuple[int, str | None, bool]:
-    """Bracket depth, open string and backslash continuation after one line."""
-    i = 0
-    n = len(body)
-    while i < n:
-        c = body[i]
-        if quote is not None:
-            if c == "\\":
-                i += 2
-                continue
-            if body.startswith(quote, i):
-                i += len(quote)
-                quote = None
-                continue
-            i += 1
-            continue
-        if c == "#":
-            break
-        if c in "\"'":
-            quote = c * 3 if body.startswith(c * 3, i) else c
-            i += len(quote)
-            continue
-        if c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth = max(0, depth - 1)
-        elif c == "\\" and i == n - 1:
-            return depth, quote, True
-        i += 1
-    if quote is not None and len(quote) == 1:
-        # A one-quote string ends with its line unless a backslash carries it on.
-        if body.endswith("\\") and not body.endswith("\\\\"):
-            return depth, quote, True
-        quote = None
-    return depth, quote, False
 
 
 # --- Linting ----------------------------------------------------------------------
@@ -447,7 +188,6 @@ class _Mapper:
     def __init__(self, notebook: Notebook, program: Program) -> None:
         self.notebook = notebook
         self.program = program
-        self._line_offsets: list[int] | None = None
         self._cell_lines: dict[int, list[str]] = {}
 
     def diagnostic(self, d: Diagnostic) -> Diagnostic:
@@ -529,43 +269,8 @@ class _Mapper:
         """The (row, column) in the notebook's JSON of a position in a cell."""
         lines = self._lines(cell)
         offset = sum(len(line) for line in lines[: location.row - 1]) + location.column - 1
-        offset = min(offset, len(self.notebook.cells[cell - 1].source))
-        text = self.notebook.text
-        start, end = self.notebook.cells[cell - 1].span
-        literals = list(_items(text, start)) if text[start] == "[" else [(start, end)]
-        absolute = None
-        for literal_start, literal_end in literals:
-            literal = text[literal_start:literal_end]
-            length = len(json.loads(literal))
-            if offset < length or (literal_start, literal_end) == literals[-1]:
-                absolute = literal_start + _raw_index(literal, min(offset, length))
-                break
-            offset -= length
-        if absolute is None:
-            raise NotebookError("empty source")
-        if self._line_offsets is None:
-            self._line_offsets = [0, *(m.end() for m in re.finditer(r"\r\n|\r|\n", text))]
-        row = bisect.bisect_right(self._line_offsets, absolute)
-        return row, absolute - self._line_offsets[row - 1] + 1
+        return self.notebook.position_in_file(cell, offset)
 
-
-def _raw_index(literal: str, decoded: int) -> int:
-    """The index in a JSON string literal (quotes included) of its `decoded`-th character."""
-    i = 1
-    count = 0
-    while count < decoded:
-        if literal[i] == "\\":
-            if literal[i + 1] == "u":
-                code = int(literal[i + 2 : i + 6], 16)
-                i += 6
-                if 0xD800 <= code < 0xDC00 and literal.startswith("\\u", i):
-                    i += 6  # a surrogate pair is one character
-            else:
-                i += 2
-        else:
-            i += 1
-        count += 1
-    return i
 
 
 # --- Fixing -----------------------------------------------------------------------

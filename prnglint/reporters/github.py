@@ -5,12 +5,16 @@ which the Actions runner turns into an annotation on that span of the file.
 Values are escaped as the runner expects, so a message or path containing
 ``%``, a line break, ``:`` or ``,`` arrives intact. A finding in a notebook is
 placed on the line of the notebook's JSON that holds the source line, and its
-message starts with the cell and the row within the cell.
+message starts with the cell and the row within the cell. In GitHub Actions
+(``GITHUB_WORKSPACE`` set) paths are made relative to the checkout, so that
+annotations land on the right file even when prnglint runs in a subfolder.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
 from prnglint.diagnostics import Diagnostic
@@ -27,7 +31,7 @@ def workflow_command(d: Diagnostic) -> str:
     """The `::error …::…` line for one diagnostic."""
     start, end = file_span(d)
     properties = [
-        ("file", d.filename),
+        ("file", annotation_path(d.filename)),
         ("line", str(start.row)),
         ("col", str(start.column)),
         ("endLine", str(end.row)),
@@ -40,6 +44,21 @@ def workflow_command(d: Diagnostic) -> str:
         message = f"cell {cell}, line {d.location.row}, column {d.location.column}: {message}"
     rendered = ",".join(f"{key}={escape_property(value)}" for key, value in properties)
     return f"::error {rendered}::{escape_data(message)}"
+
+
+def annotation_path(filename: str) -> str:
+    """The path GitHub resolves an annotation's file from: relative to the checkout when in Actions.
+
+    Outside Actions (or for a file outside the checkout) the path as shown to
+    the user, which is relative to the working folder.
+    """
+    workspace = os.environ.get("GITHUB_WORKSPACE")
+    if not workspace:
+        return filename
+    try:
+        return Path(filename).absolute().relative_to(Path(workspace).absolute()).as_posix()
+    except ValueError:
+        return filename
 
 
 def escape_data(value: str) -> str:

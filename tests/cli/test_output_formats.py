@@ -42,6 +42,12 @@ def build(model):
     return nnx.Optimizer(model, optax.adam(1e-3))
 """
 
+@pytest.fixture(autouse=True)
+def _outside_github_actions(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The github format reads GITHUB_WORKSPACE; a CI run on Actions must not change what these tests see.
+    monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)
+
+
 RUFF_KEYS = {"cell", "code", "end_location", "filename", "fix", "location", "message", "noqa_row", "url"}
 
 
@@ -197,6 +203,16 @@ def test_github_format_from_the_command_line(run, tmp_path: Path) -> None:
     assert _parse_command(line)[1]["file"] == "odd, name: 1.py"
 
 
+def test_github_paths_are_relative_to_the_actions_workspace(run, tmp_path: Path, monkeypatch) -> None:
+    write(tmp_path / "pkg" / "opt.py", NO_WRT)
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(tmp_path))
+    [line] = run("--output-format", "github", "opt.py", cwd=tmp_path / "pkg").out.splitlines()
+    assert line.startswith("::error file=pkg/opt.py,line=5,")
+    monkeypatch.delenv("GITHUB_WORKSPACE")
+    [line] = run("--output-format", "github", "opt.py", cwd=tmp_path / "pkg").out.splitlines()
+    assert line.startswith("::error file=opt.py,line=5,")
+
+
 # --- sarif ------------------------------------------------------------------------
 
 
@@ -310,6 +326,32 @@ def test_sarif_escapes_uris_and_uses_absolute_ones_outside_the_repository(tmp_pa
     first, second = (r["locations"][0]["physicalLocation"]["artifactLocation"] for r in log["runs"][0]["results"])
     assert first == {"uri": "with%20space/%C3%A4.py", "uriBaseId": "%SRCROOT%"}
     assert second == {"uri": (tmp_path / "elsewhere.py").as_uri()}
+
+
+def test_sarif_for_a_notebook_points_into_its_json_and_names_the_cell(run, tmp_path: Path, sarif_validator) -> None:
+    cell = {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": []}
+    document = {
+        "cells": [
+            {**cell, "source": ["import optax\n", "from flax import nnx\n"]},
+            {"cell_type": "markdown", "metadata": {}, "source": ["prose"]},
+            {**cell, "source": ["opt = nnx.Optimizer(m, optax.sgd(0.1))"]},
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    path = tmp_path / "nb.ipynb"
+    path.write_text(json.dumps(document, indent=1) + "\n")
+    status, log = _sarif(run, "nb.ipynb")
+    assert status == 1
+    sarif_validator.validate(log)
+    [result] = log["runs"][0]["results"]
+    assert result["properties"] == {"cell": 3, "cellRegion": {"startLine": 1, "startColumn": 7, "endLine": 1, "endColumn": 39}}
+    assert result["message"]["text"].startswith("cell 3, line 1, column 7: ")
+    assert "fixes" not in result  # a fix edits cell text, not the JSON on disk
+    region = result["locations"][0]["physicalLocation"]["region"]
+    line = path.read_text().splitlines()[region["startLine"] - 1]
+    assert line[region["startColumn"] - 1 : region["endColumn"] - 1] == "nnx.Optimizer(m, optax.sgd(0.1))"
 
 
 def _fingerprints(run, *args: str) -> dict[int, str]:

@@ -81,8 +81,10 @@ class Program:
     """The code cells joined into one Python text, and where each of its lines came from.
 
     `origins[i]` is (cell number, row in cell) for line i + 1 of `text`, or
-    None for the comment lines that mark where a cell starts. `magics` maps
-    each placeholder number to the IPython line it stands for.
+    None for the comment lines that mark where a cell starts; `cells` the
+    numbers of the cells in the program, in order; `added_newline` those
+    whose last line had no line ending until the program gave it one; and
+    `magics[n]` the IPython line that placeholder `n` stands for.
     """
 
     text: str

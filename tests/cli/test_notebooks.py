@@ -88,7 +88,6 @@ def test_prn001_applies_to_modules_but_not_to_notebooks(run, tmp_path: Path) -> 
     assert "notebooks are not checked by this rule" in rules_by_code()["PRN001"].documentation()
 
 
-@pytest.mark.skipif("PRN003" not in rules_by_code(), reason="PRN003 (key reuse) is not in this tree yet")
 def test_key_consumed_in_two_cells_is_prn003(run, tmp_path: Path) -> None:
     save(
         tmp_path / "nb.ipynb",
@@ -104,6 +103,17 @@ def test_key_consumed_in_two_cells_is_prn003(run, tmp_path: Path) -> None:
     items = json.loads(result.out)
     assert result.status == 1
     assert [(item["code"], item["cell"], item["location"]["row"]) for item in items] == [("PRN003", 5, 1)]
+    assert "cell 2, line 1" in items[0]["message"]
+    # Its fix edits two cells; both are written back, nothing else changes.
+    before = json.loads((tmp_path / "nb.ipynb").read_text())
+    fixed = run("--fix", "--unsafe-fixes", "--select", "PRN003", "nb.ipynb")
+    assert fixed.status == 0, fixed.out
+    after = json.loads((tmp_path / "nb.ipynb").read_text())
+    changed = [i + 1 for i, (old, new) in enumerate(zip(before["cells"], after["cells"])) if old != new]
+    assert changed == [2, 5]
+    for cell in (1, 4):
+        after["cells"][cell]["source"] = before["cells"][cell]["source"]
+    assert after == before
 
 
 def test_json_reports_cell_and_rows_within_it(run, tmp_path: Path) -> None:

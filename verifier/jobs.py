@@ -1,0 +1,485 @@
+"""What worker processes do: train, checkpoint, restore, fingerprint, observe.
+
+Every comparison the verifier makes is between two processes, so the work for
+one training is split into two jobs that always run in different workers:
+
+* ``primary`` trains ``steps`` steps from ``seed`` without interruption under
+  ``jax.debug_key_reuse(True)``, saves a verified checkpoint after
+  ``resume_at`` steps on the way, trains again from another seed, and, for the
+  reference trainings, runs the contrast variants and probes the checkpoint's
+  integrity;
+* ``replica`` trains the same ``steps`` steps from ``seed`` again, then waits
+  for the primary's checkpoint, restores it and trains the remaining steps
+  (and does the same for the PRN001 variant's checkpoint).
+
+Jobs report plain dictionaries (fingerprints, losses, observations, timings);
+the command-line process decides what passes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import random
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from prnglint.verifier import contrasts
+from prnglint.verifier.checkpoint import (
+    CheckpointError,
+    IntegrityError,
+    MissingStepError,
+    StepExistsError,
+    StructureMismatchError,
+    VerifiedCheckpoints,
+    abstract_like,
+    record_path,
+)
+from prnglint.verifier.fingerprint import fingerprint, state_layout
+from prnglint.verifier.protocol import load_training, training_name
+
+Emit = Callable[[dict[str, Any]], None]
+
+
+class JobError(Exception):
+    """A job cannot go on (a missing checkpoint, a timeout); the worker reports it."""
+
+
+class Timings:
+    """Wall and CPU seconds per phase, accumulated.
+
+    CPU seconds (of all threads of the process) do not grow when other
+    processes compete for the cores, so they show where the work goes even on
+    a busy machine.
+    """
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.cpu_seconds: dict[str, float] = {}
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        """Add the wall and CPU time of the ``with`` body to ``name``."""
+        start, start_cpu = time.perf_counter(), time.process_time()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
+            self.cpu_seconds[name] = self.cpu_seconds.get(name, 0.0) + time.process_time() - start_cpu
+
+    def rounded(self) -> dict[str, dict[str, float]]:
+        """Milliseconds resolution is plenty for a report."""
+        return {
+            name: {"wall": round(self.seconds[name], 3), "cpu": round(self.cpu_seconds[name], 3)} for name in self.seconds
+        }
+
+
+def scalar(value: Any) -> float:
+    """A Python float from a (possibly multi-process, replicated) scalar array."""
+    if isinstance(value, jax.Array) and not value.is_fully_addressable:
+        value = value.addressable_data(0)
+    return float(np.asarray(value))
+
+
+def block(tree: Any) -> Any:
+    """Wait until every array of ``tree`` is computed, so timings mean something."""
+    return jax.block_until_ready(tree)
+
+
+class Progress:
+    """Progress events for the command line's display (only when asked for)."""
+
+    def __init__(self, emit: Emit, enabled: bool, task: str, total: int) -> None:
+        self.emit, self.enabled, self.task, self.total = emit, enabled, task, total
+
+    def update(self, completed: int, note: str = "") -> None:
+        """Report ``completed`` of ``total`` units done."""
+        if self.enabled:
+            self.emit({"type": "progress", "task": self.task, "completed": completed, "total": self.total, "note": note})
+
+
+def train(
+    training: Any,
+    state: Any,
+    first: int,
+    last: int,
+    *,
+    timings: Timings,
+    progress: Progress,
+    on_step: Callable[[int, Any], None] | None = None,
+) -> tuple[Any, list[float]]:
+    """Run steps ``first+1 .. last``; return the final state and the losses.
+
+    ``on_step(n, state)`` is called with the state after step ``n``. The first
+    step is timed on its own because it includes compilation.
+    """
+    losses: list[Any] = []
+    for number in range(first + 1, last + 1):
+        phase = "first step (compile)" if number == first + 1 else "steps"
+        with timings.phase(phase):
+            state, loss = training.step(state)
+            losses.append(loss)
+            if number == first + 1:
+                block(state)
+        progress.update(number)
+        if on_step is not None:
+            on_step(number, state)
+    with timings.phase("steps"):
+        block(state)
+        values = [scalar(loss) for loss in losses]
+    return state, values
+
+
+def wait_for_record(directory: Path, step: int, timeout: float, progress: Progress) -> None:
+    """Wait until the primary has written the integrity record of ``step``.
+
+    The folder is not opened before: Orbax's manager tidies its folder when it
+    opens it, which must not happen while the primary is still writing.
+    """
+    deadline = time.monotonic() + timeout
+    path = record_path(directory, step)
+    progress.update(0, "waiting for the checkpoint")
+    while not path.exists():
+        if time.monotonic() > deadline:
+            raise JobError(f"timed out after {timeout:.0f} s waiting for checkpoint step {step} in {directory}")
+        time.sleep(0.01)
+
+
+def open_checkpoints(directory: Path) -> VerifiedCheckpoints:
+    """The verified checkpoint folder of one training."""
+    return VerifiedCheckpoints(directory)
+
+
+def uninterrupted_run(
+    training: Any,
+    seed: int,
+    steps: int,
+    resume_at: int | None,
+    checkpoints: VerifiedCheckpoints | None,
+    *,
+    timings: Timings,
+    progress: Progress,
+) -> dict[str, Any]:
+    """Train ``steps`` steps from ``seed``, saving a checkpoint after ``resume_at``."""
+    saved: dict[str, Any] = {}
+
+    def save_on_the_way(number: int, state: Any) -> None:
+        if checkpoints is not None and number == resume_at:
+            with timings.phase("checkpoint save"):
+                record = checkpoints.save(number, state)
+            saved.update(step=number, state_fingerprint=record.state_fingerprint, content_hash=record.content_hash)
+
+    with timings.phase("init"):
+        state = block(training.init(seed))
+    state, losses = train(training, state, 0, steps, timings=timings, progress=progress, on_step=save_on_the_way)
+    with timings.phase("fingerprint"):
+        final = fingerprint(state)
+    return {"fingerprint": final, "losses": losses, "checkpoint": saved or None, "state": state}
+
+
+def probe_integrity(
+    source: VerifiedCheckpoints,
+    step: int,
+    like: Any,
+    scratch: Path,
+    *,
+    flips: int,
+    flip_seed: int,
+    orbax_baseline: int,
+    other_state: Any,
+) -> dict[str, Any]:
+    """Damage a copy of a checkpoint in several ways and record what is caught.
+
+    ``orbax_baseline`` of the flips are also restored with plain Orbax, to show
+    what happens without the integrity record.
+    """
+    if scratch.exists():
+        shutil.rmtree(scratch)
+    scratch.mkdir(parents=True)
+    shutil.copytree(source.step_directory(step), scratch / str(step))
+    shutil.copy2(source.record_path(step), scratch / source.record_path(step).name)
+    copy = VerifiedCheckpoints(scratch)
+    record = copy.verify_files(step)
+    result: dict[str, Any] = {"step": step}
+
+    clean = copy.restore(step, like)
+    result["clean_restore"] = fingerprint(clean) == record.state_fingerprint
+
+    step_directory = copy.step_directory(step)
+    # The array bytes live in the `d` folders of Orbax's OCDBT store.
+    data_files = sorted(p for p in step_directory.rglob("*") if p.is_file() and "d" in p.relative_to(step_directory).parts[:-1])
+    sizes = [p.stat().st_size for p in data_files]
+    total_bits = 8 * sum(sizes)
+    result["data_files"] = len(data_files)
+    result["data_bytes"] = sum(sizes)
+    rng = random.Random(flip_seed)
+    caught = 0
+    orbax_alone = {"error": 0, "silently_wrong": 0, "unchanged": 0}
+    examples: list[str] = []
+    for index in range(flips):
+        bit = rng.randrange(total_bits)
+        byte, mask = divmod(bit, 8)
+        for path, size in zip(data_files, sizes, strict=True):
+            if byte < size:
+                break
+            byte -= size
+        flip_bit(path, byte, 1 << mask)
+        try:
+            copy.restore(step, like)
+        except IntegrityError as error:
+            caught += 1
+            if len(examples) < 2:
+                examples.append(str(error).splitlines()[-1].strip())
+        if index < orbax_baseline:
+            try:
+                restored = copy.restore_unverified(step, like)
+                outcome = "unchanged" if fingerprint(restored) == record.state_fingerprint else "silently_wrong"
+            except Exception:  # whatever Orbax raises counts as noticing
+                outcome = "error"
+            orbax_alone[outcome] += 1
+        flip_bit(path, byte, 1 << mask)
+    result["flips"] = {"tried": flips, "caught": caught, "examples": examples}
+    if orbax_baseline:
+        result["orbax_alone"] = {"tried": min(orbax_baseline, flips), **orbax_alone}
+
+    # A truncated file, as left by a full disk or an interrupted copy.
+    largest = max(data_files, key=lambda p: p.stat().st_size)
+    original = largest.read_bytes()
+    largest.write_bytes(original[: len(original) // 2])
+    result["truncated"] = observe(lambda: copy.restore(step, like), IntegrityError)
+    largest.write_bytes(original)
+
+    result["missing_step"] = observe(lambda: copy.restore(step + 1, like), MissingStepError)
+    mismatched = (like, jax.ShapeDtypeStruct((3,), jnp.float32))
+    result["structure_mismatch"] = observe(lambda: copy.restore(step, mismatched), StructureMismatchError)
+    result["resave"] = observe(lambda: copy.save(step, other_state), StepExistsError)
+    # What Orbax alone does with the same request: it keeps the old data.
+    returned = copy._manager.save(step, args=_standard_save(other_state))
+    copy._manager.wait_until_finished()
+    kept = fingerprint(copy.restore(step, like)) == record.state_fingerprint
+    result["orbax_alone_resave"] = {"returned": bool(returned), "kept_old_data": kept}
+    copy.close()
+    return result
+
+
+def _standard_save(state: Any) -> Any:
+    import orbax.checkpoint as ocp
+
+    return ocp.args.StandardSave(state)
+
+
+def flip_bit(path: Path, offset: int, mask: int) -> None:
+    """XOR one byte of a file with ``mask`` in place."""
+    with path.open("r+b") as handle:
+        handle.seek(offset)
+        value = handle.read(1)[0]
+        handle.seek(offset)
+        handle.write(bytes([value ^ mask]))
+
+
+def observe(action: Callable[[], Any], expected: type[BaseException]) -> dict[str, Any]:
+    """Run ``action`` and record whether it raised ``expected`` (and with what message)."""
+    try:
+        action()
+    except expected as error:
+        return {"raised": True, "error": contrasts.describe_error(error), "message": str(error)}
+    except Exception as error:  # an unexpected kind of failure is an observation too
+        return {"raised": False, "error": contrasts.describe_error(error), "message": str(error)}
+    return {"raised": False, "error": None, "message": None}
+
+
+def run_contrasts(
+    reference: Any,
+    module: Any,
+    subject: str,
+    seed: int,
+    other_seed: int,
+    steps: int,
+    resume_at: int,
+    directory: Path,
+    *,
+    timings: Timings,
+    progress: Progress,
+) -> dict[str, Any]:
+    """Run the contrast variants of one reference training (under the reuse checker)."""
+    observed: dict[str, Any] = {}
+
+    with timings.phase("contrast PRN001"):
+        variant = contrasts.module_key_variant(reference, subject)
+        checkpoints = open_checkpoints(directory / "module-key")
+        run = uninterrupted_run(variant, seed, steps, resume_at, checkpoints, timings=Timings(), progress=progress)
+        checkpoints.close()
+        observed["PRN001"] = {"uninterrupted_fingerprint": run["fingerprint"], "losses": run["losses"]}
+
+    with timings.phase("contrast PRN002"):
+        variant = contrasts.key_default_variant(reference, subject)
+        first = variant.init(seed)
+        second = variant.init(other_seed)
+        same_stream = bool(
+            np.array_equal(jax.random.key_data(first["data_key"]), jax.random.key_data(second["data_key"]))
+        )
+
+        def two_trainings() -> None:
+            block(variant.step(first))
+            block(variant.step(second))
+
+        observed["PRN002"] = {**observe(two_trainings, jax.errors.KeyReuseError), "same_data_key_for_both_seeds": same_stream}
+
+    with timings.phase("contrast PRN003"):
+        before, after = contrasts.edited_line(module, "PRN003")
+
+        def trace_variant() -> None:
+            variant_training = contrasts.edited_module(module, "PRN003").make_training()
+            # Abstract values are enough: the checker runs while tracing,
+            # before anything is compiled. The variant's own init must be
+            # used, because its classes are the variant module's.
+            state = jax.eval_shape(variant_training.init, seed)
+            variant_training.step.trace(state)
+
+        observed["PRN003"] = {**observe(trace_variant, jax.errors.KeyReuseError), "edit": [before, after]}
+
+    with timings.phase("contrast PRN004"):
+        if "PRN004" in applicable_rules(module):
+            before, after = contrasts.edited_line(module, "PRN004")
+            observed["PRN004"] = {
+                **observe(lambda: contrasts.edited_module(module, "PRN004").make_training(), TypeError),
+                "edit": [before, after],
+            }
+        else:
+            observed["PRN004"] = {"applicable": False, "reason": "Equinox has no nnx.Optimizer; its optimiser is optax"}
+    return observed
+
+
+def applicable_rules(module: Any) -> list[str]:
+    """The source-edit contrasts whose anchor text occurs in the fixture."""
+    source = Path(module.__file__).read_text()
+    return [rule for rule, (old, _) in contrasts.SOURCE_EDITS.items() if old in source]
+
+
+def primary(job: dict[str, Any], emit: Emit, show_progress: bool) -> dict[str, Any]:
+    """The uninterrupted run, its checkpoint, the other seed, contrasts and integrity."""
+    timings = Timings()
+    subject, seed, steps, resume_at = job["subject"], job["seed"], job["steps"], job["resume_at"]
+    directory = Path(job["checkpoints"])
+    with timings.phase("load"):
+        training = load_training(job["target"], job.get("search_path"))
+    result: dict[str, Any] = {"subject": subject, "name": training_name(training, job["target"])}
+    progress = Progress(emit, show_progress, f"{subject}: uninterrupted run", steps)
+    checkpoints = open_checkpoints(directory / "reference")
+
+    reuse_error: str | None = None
+    try:
+        with jax.debug_key_reuse(job.get("check_reuse", True)):
+            run = uninterrupted_run(training, seed, steps, resume_at, checkpoints, timings=timings, progress=progress)
+    except jax.errors.KeyReuseError as error:
+        reuse_error = contrasts.describe_error(error)
+        # The training reuses a key; the other proofs still deserve an answer,
+        # so train again without the checker (which means compiling again).
+        if checkpoints.record_path(resume_at).exists():
+            checkpoints = open_checkpoints(directory / "reference-unchecked")
+        run = uninterrupted_run(training, seed, steps, resume_at, checkpoints, timings=timings, progress=progress)
+    result["no_reuse"] = {"checked": job.get("check_reuse", True), "error": reuse_error}
+    result["typed_keys"] = sum(1 for _, dtype, _ in state_layout(run["state"]) if dtype.startswith("key<"))
+    result["uninterrupted"] = {"fingerprint": run["fingerprint"], "losses": run["losses"], "checkpoint": run["checkpoint"]}
+    result["checkpoint_directory"] = str(checkpoints.directory)
+
+    with jax.debug_key_reuse(job.get("check_reuse", True) and reuse_error is None):
+        if job.get("contrasts"):
+            module = importlib.import_module(job["target"].partition(":")[0])
+            progress = Progress(emit, show_progress, f"{subject}: contrast variants", steps)
+            result["contrasts"] = run_contrasts(
+                training,
+                module,
+                subject,
+                seed,
+                job["other_seed"],
+                steps,
+                resume_at,
+                directory,
+                timings=timings,
+                progress=progress,
+            )
+        if job.get("other_seed") is not None:
+            progress = Progress(emit, show_progress, f"{subject}: other seed", steps)
+            with timings.phase("other seed"):
+                other = uninterrupted_run(training, job["other_seed"], steps, None, None, timings=Timings(), progress=progress)
+            result["sensitivity"] = {"seed": job["other_seed"], "fingerprint": other["fingerprint"]}
+        if job.get("integrity"):
+            with timings.phase("integrity probes"):
+                like = abstract_like(block(training.init(seed)))
+                result["integrity"] = probe_integrity(
+                    checkpoints,
+                    resume_at,
+                    like,
+                    directory / "integrity-scratch",
+                    flips=job["integrity"]["flips"],
+                    flip_seed=job["integrity"]["seed"],
+                    orbax_baseline=job["integrity"].get("orbax_baseline", 0),
+                    other_state=run["state"],
+                )
+    checkpoints.close()
+    result["timings"] = timings.rounded()
+    return result
+
+
+def replica(job: dict[str, Any], emit: Emit, show_progress: bool) -> dict[str, Any]:
+    """The rerun from the seed, and the resumes from the primary's checkpoints."""
+    timings = Timings()
+    subject, seed, steps, resume_at = job["subject"], job["seed"], job["steps"], job["resume_at"]
+    directory = Path(job["checkpoints"])
+    with timings.phase("load"):
+        training = load_training(job["target"], job.get("search_path"))
+    result: dict[str, Any] = {"subject": subject, "name": training_name(training, job["target"])}
+
+    progress = Progress(emit, show_progress, f"{subject}: rerun (fresh process)", steps)
+    with timings.phase("init"):
+        initial = block(training.init(seed))
+    like = abstract_like(initial)
+    state, losses = train(training, initial, 0, steps, timings=timings, progress=progress)
+    with timings.phase("fingerprint"):
+        result["rerun"] = {"fingerprint": fingerprint(state), "losses": losses}
+
+    progress = Progress(emit, show_progress, f"{subject}: resume (fresh process)", steps)
+    result["resume"] = resume(training, directory / "reference", resume_at, steps, like, job, timings, progress)
+
+    if job.get("contrasts"):
+        progress = Progress(emit, show_progress, f"{subject}: resume PRN001 variant", steps)
+        variant = contrasts.module_key_variant(training, subject)
+        outcome = resume(variant, directory / "module-key", resume_at, steps, like, job, timings, progress)
+        result["contrasts"] = {"PRN001": outcome}
+    result["timings"] = timings.rounded()
+    return result
+
+
+def resume(
+    training: Any,
+    directory: Path,
+    resume_at: int,
+    steps: int,
+    like: Any,
+    job: dict[str, Any],
+    timings: Timings,
+    progress: Progress,
+) -> dict[str, Any]:
+    """Restore step ``resume_at`` from ``directory`` (verified) and train to ``steps``."""
+    with timings.phase("waiting for checkpoint"):
+        wait_for_record(directory, resume_at, job.get("wait_timeout", 120.0), progress)
+    checkpoints = open_checkpoints(directory)
+    try:
+        with timings.phase("checkpoint restore"):
+            state = block(checkpoints.restore(resume_at, like))
+    except CheckpointError as error:
+        raise JobError(str(error)) from error
+    restored_fingerprint = fingerprint(state)
+    state, losses = train(training, state, resume_at, steps, timings=timings, progress=progress)
+    with timings.phase("fingerprint"):
+        final = fingerprint(state)
+    checkpoints.close()
+    return {"fingerprint": final, "losses": losses, "restored_fingerprint": restored_fingerprint, "verified": True}

@@ -1,0 +1,111 @@
+"""A worker process of ``prnglint verify``.
+
+The command-line process starts workers with ``python -m
+prnglint.verifier.worker``, writes one JSON *plan* to their standard input and
+reads JSON lines (*events*) from their standard output:
+
+``{"type": "started"}``, ``{"type": "environment", ...}``, ``{"type":
+"progress", ...}``, ``{"type": "result", "job": ID, "result": {...}}``,
+``{"type": "fatal", "kind": "target" | "job" | "internal", "message": ...}``
+and ``{"type": "finished", "timings": {...}}``.
+
+Standard output is claimed for events before anything else runs; whatever the
+training prints goes to standard error, which the command line keeps in a log
+file and shows when a worker fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import traceback
+from typing import IO, Any
+
+EXIT_TARGET_ERROR = 2
+EXIT_JOB_ERROR = 3
+EXIT_INTERNAL_ERROR = 4
+
+
+def claim_stdout() -> IO[str]:
+    """Keep the real standard output for events and send fd 1 to standard error."""
+    events_fd = os.dup(1)
+    os.dup2(2, 1)
+    return os.fdopen(events_fd, "w", buffering=1)
+
+
+def main() -> int:
+    """Run the plan read from standard input; the exit code says how it ended."""
+    started, started_cpu = time.perf_counter(), time.process_time()
+    events = claim_stdout()
+
+    def emit(event: dict[str, Any]) -> None:
+        events.write(json.dumps(event) + "\n")
+        events.flush()
+
+    plan = json.loads(sys.stdin.read())
+    emit({"type": "started", "pid": os.getpid(), "wall_time": time.time()})
+    timings: dict[str, float] = {}
+    try:
+        mark = time.perf_counter()
+        import jax
+
+        timings["import jax"] = time.perf_counter() - mark
+        timings["import jax cpu"] = time.process_time() - started_cpu
+        distributed = plan.get("distributed")
+        if distributed:
+            mark = time.perf_counter()
+            jax.distributed.initialize(
+                coordinator_address=distributed["coordinator"],
+                num_processes=distributed["num_processes"],
+                process_id=distributed["process_id"],
+                initialization_timeout=int(distributed.get("timeout", 60)),
+            )
+            timings["jax.distributed.initialize"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        import orbax.checkpoint  # noqa: F401  (timed here rather than inside a job)
+
+        from prnglint.verifier import environment, jobs
+        from prnglint.verifier.checkpoint import CheckpointError
+        from prnglint.verifier.protocol import TargetError
+
+        timings["import orbax and verifier"] = time.perf_counter() - mark
+        emit({"type": "environment", "record": environment.full_record(), "process_index": jax.process_index()})
+    except Exception as error:
+        emit({"type": "fatal", "kind": "internal", "message": f"worker setup failed: {error}", "traceback": traceback.format_exc()})
+        return EXIT_INTERNAL_ERROR
+
+    for job in plan["jobs"]:
+        run = jobs.primary if job["kind"] == "primary" else jobs.replica
+        try:
+            result = run(job, emit, bool(plan.get("progress")))
+        except TargetError as error:
+            emit({"type": "fatal", "kind": "target", "job": job["id"], "message": str(error)})
+            return EXIT_TARGET_ERROR
+        except (jobs.JobError, CheckpointError) as error:
+            emit({"type": "fatal", "kind": "job", "job": job["id"], "message": str(error)})
+            return EXIT_JOB_ERROR
+        except Exception as error:
+            emit(
+                {
+                    "type": "fatal",
+                    "kind": "internal",
+                    "job": job["id"],
+                    "message": f"{job['kind']} job for {job['subject']} failed: {type(error).__name__}: {error}",
+                    "traceback": traceback.format_exc(),
+                }
+            )
+            return EXIT_INTERNAL_ERROR
+        emit({"type": "result", "job": job["id"], "result": result})
+    timings["total"] = time.perf_counter() - started
+    timings["total cpu"] = time.process_time() - started_cpu
+    emit({"type": "finished", "timings": {name: round(value, 3) for name, value in timings.items()}})
+    events.close()
+    if plan.get("distributed"):
+        jax.distributed.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

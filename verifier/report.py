@@ -1,0 +1,418 @@
+"""Judge the workers' results and present them: rich tables, JSON, loss curves.
+
+The workers only observe; every pass or fail is decided here, from the
+fingerprints and observations they sent. One JSON-ready dictionary, the
+*report*, is built first; the table, the JSON output and the plot are three
+renderings of it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from prnglint.verifier import environment
+from prnglint.verifier.contrasts import RULE_TITLES
+from prnglint.verifier.runner import Settings, Worker
+
+SHORT = 12
+SCENARIOS = ("rerun", "resume", "sensitivity", "no-key-reuse", "contrast", "integrity")
+
+
+def short(fingerprint: str | None) -> str:
+    """The first 12 hex digits of a fingerprint."""
+    return fingerprint[:SHORT] if fingerprint else "-"
+
+
+@dataclasses.dataclass
+class Scenario:
+    """One proof about one training: did it hold, and what shows it."""
+
+    subject: str
+    name: str
+    passed: bool
+    evidence: str
+    reason: str | None = None
+    details: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+def _result(workers: list[Worker], job_id: str, process_index: int = 0) -> dict[str, Any] | None:
+    for worker in workers:
+        if job_id in worker.results and worker.process_index == process_index:
+            return worker.results[job_id]
+    return None
+
+
+def _all_results(workers: list[Worker], job_id: str) -> list[dict[str, Any]]:
+    found = [w for w in workers if job_id in w.results]
+    return [w.results[job_id] for w in sorted(found, key=lambda w: w.process_index)]
+
+
+def judge_single(subject: str, primary: dict[str, Any], replica: dict[str, Any], settings: Settings) -> list[Scenario]:
+    """The six single-process scenarios of one training."""
+    scenarios: list[Scenario] = []
+    uninterrupted = primary["uninterrupted"]["fingerprint"]
+    n, k = settings.steps, settings.resume_at
+
+    rerun = replica["rerun"]["fingerprint"]
+    same = rerun == uninterrupted
+    scenarios.append(
+        Scenario(
+            subject,
+            "rerun",
+            same,
+            f"{n} steps, seed {settings.seed}: {short(uninterrupted)} {'=' if same else '≠'} {short(rerun)} (fresh process)",
+            None if same else "a second run from the same seed in a fresh process ended in a different state",
+            {"first": uninterrupted, "second": rerun},
+        )
+    )
+
+    resumed = replica["resume"]
+    saved = primary["uninterrupted"].get("checkpoint") or {}
+    same = resumed["fingerprint"] == uninterrupted
+    restored_ok = resumed.get("restored_fingerprint") == saved.get("state_fingerprint")
+    reason = None
+    if not restored_ok:
+        reason = "the restored state differs from the state that was saved"
+    elif not same:
+        reason = f"{k} steps, save, restore in a fresh process and {n - k} more steps end elsewhere than {n} steps"
+    scenarios.append(
+        Scenario(
+            subject,
+            "resume",
+            same and restored_ok,
+            f"{k} + restore + {n - k} steps: {short(resumed['fingerprint'])} {'=' if same else '≠'} "
+            f"{short(uninterrupted)} uninterrupted",
+            reason,
+            {"uninterrupted": uninterrupted, "resumed": resumed["fingerprint"], "restored": resumed.get("restored_fingerprint"), "saved": saved},
+        )
+    )
+
+    other = primary["sensitivity"]
+    differs = other["fingerprint"] != uninterrupted
+    scenarios.append(
+        Scenario(
+            subject,
+            "sensitivity",
+            differs,
+            f"seed {other['seed']}: {short(other['fingerprint'])} {'≠' if differs else '='} {short(uninterrupted)}",
+            None if differs else "another seed gave the same final state: the fingerprint does not depend on the seed",
+            {"seed": other["seed"], "fingerprint": other["fingerprint"]},
+        )
+    )
+
+    reuse = primary["no_reuse"]
+    typed = primary.get("typed_keys", 0)
+    clean = reuse["error"] is None
+    evidence = f"init + {n} steps + save under jax.debug_key_reuse(True): " + ("no KeyReuseError" if clean else reuse["error"])
+    if clean and not typed:
+        evidence += " (the state holds no typed keys, which is all the checker can see)"
+    scenarios.append(
+        Scenario(subject, "no-key-reuse", clean, evidence, None if clean else f"JAX's key-reuse checker raised {reuse['error']}", reuse)
+    )
+
+    if "contrasts" in primary:
+        scenarios.append(judge_contrasts(subject, primary, replica, settings))
+
+    scenarios.append(judge_integrity(subject, primary, replica, settings))
+    return scenarios
+
+
+def judge_contrasts(subject: str, primary: dict[str, Any], replica: dict[str, Any], settings: Settings) -> Scenario:
+    """Did every anti-pattern variant show its symptom, next to the fixed result?"""
+    observed = primary["contrasts"]
+    uninterrupted = primary["uninterrupted"]["fingerprint"]
+    fixed_resumed = replica["resume"]["fingerprint"]
+    rows: list[dict[str, Any]] = []
+
+    variant = observed["PRN001"]
+    variant_resumed = replica.get("contrasts", {}).get("PRN001", {}).get("fingerprint")
+    diverged = variant_resumed is not None and variant_resumed != variant["uninterrupted_fingerprint"]
+    rows.append(
+        {
+            "rule": "PRN001",
+            "symptom_observed": diverged,
+            "variant": f"resumed {short(variant_resumed)} {'≠' if diverged else '='} uninterrupted "
+            f"{short(variant['uninterrupted_fingerprint'])}",
+            "fixed": f"resumed {short(fixed_resumed)} {'=' if fixed_resumed == uninterrupted else '≠'} uninterrupted {short(uninterrupted)}",
+        }
+    )
+
+    variant = observed["PRN002"]
+    raised = bool(variant["raised"])
+    rows.append(
+        {
+            "rule": "PRN002",
+            "symptom_observed": raised,
+            "variant": (variant["error"] or "no error")
+            + f"; seeds {settings.seed} and {settings.other_seed} share one data key: {variant['same_data_key_for_both_seeds']}",
+            "fixed": f"no KeyReuseError; seeds {settings.seed} and {settings.other_seed} end in different states",
+        }
+    )
+
+    variant = observed["PRN003"]
+    rows.append(
+        {
+            "rule": "PRN003",
+            "symptom_observed": bool(variant["raised"]),
+            "variant": (variant["error"] or "no error") + f" (edit: {variant['edit'][1]})",
+            "fixed": "the step traces and runs clean under the checker",
+        }
+    )
+
+    variant = observed["PRN004"]
+    if variant.get("applicable", True):
+        rows.append(
+            {
+                "rule": "PRN004",
+                "symptom_observed": bool(variant["raised"]),
+                "variant": variant["error"] or "no error",
+                "fixed": "nnx.Optimizer(..., wrt=nnx.Param) builds",
+            }
+        )
+    else:
+        rows.append({"rule": "PRN004", "symptom_observed": None, "variant": "not applicable: " + variant["reason"], "fixed": "-"})
+
+    for row in rows:
+        row["title"] = RULE_TITLES[row["rule"]]
+    applicable = [row for row in rows if row["symptom_observed"] is not None]
+    seen = [row for row in applicable if row["symptom_observed"]]
+    passed = len(seen) == len(applicable)
+    missing = [row["rule"] for row in applicable if not row["symptom_observed"]]
+    return Scenario(
+        subject,
+        "contrast",
+        passed,
+        f"{len(seen)}/{len(applicable)} anti-pattern variants showed their symptom",
+        None if passed else f"no symptom observed for {', '.join(missing)}",
+        {"variants": rows, "losses": {"PRN001 uninterrupted": observed["PRN001"]["losses"],
+                                      "PRN001 resumed": replica.get("contrasts", {}).get("PRN001", {}).get("losses", [])}},
+    )
+
+
+def judge_integrity(subject: str, primary: dict[str, Any], replica: dict[str, Any], settings: Settings) -> Scenario:
+    """Were all damages caught, and did the verified restore in a fresh process pass?"""
+    probe = primary.get("integrity")
+    if probe is None:
+        return Scenario(subject, "integrity", False, "not probed", "the integrity probes did not run")
+    flips = probe["flips"]
+    checks = {
+        "clean restore": probe["clean_restore"],
+        f"{flips['caught']}/{flips['tried']} bit flips caught": flips["caught"] == flips["tried"] and flips["tried"] > 0,
+        "truncated file caught": probe["truncated"]["raised"],
+        "missing step caught": probe["missing_step"]["raised"],
+        "wrong structure caught": probe["structure_mismatch"]["raised"],
+        "re-save refused": probe["resave"]["raised"],
+        "fresh-process restore verified": bool(replica["resume"].get("verified")),
+    }
+    failed = [name for name, ok in checks.items() if not ok]
+    evidence = f"{flips['caught']}/{flips['tried']} flips caught; truncation, missing step, wrong structure, re-save: " + (
+        "all refused" if not failed else "see details"
+    )
+    alone = probe.get("orbax_alone")
+    if alone:
+        evidence += f"; Orbax alone: {alone['silently_wrong']}/{alone['tried']} flips restored wrong numbers silently"
+    return Scenario(
+        subject,
+        "integrity",
+        not failed,
+        evidence,
+        None if not failed else "failed: " + ", ".join(failed),
+        {"checks": checks, "probe": probe},
+    )
+
+
+def judge_distributed(subject: str, workers: list[Worker], settings: Settings) -> list[Scenario]:
+    """Rerun and resume of a job of several processes, from every process's fingerprint."""
+    primaries = _all_results(workers, f"{subject}/primary/distributed")
+    replicas = _all_results(workers, f"{subject}/replica/distributed")
+    p = settings.processes
+    first = [r["uninterrupted"]["fingerprint"] for r in primaries]
+    second = [r["rerun"]["fingerprint"] for r in replicas]
+    resumed = [r["resume"]["fingerprint"] for r in replicas]
+    agree = len(set(first)) == 1 and len(set(second)) == 1 and len(set(resumed)) == 1 and len(first) == len(second) == p
+    rerun_ok = agree and first[0] == second[0]
+    resume_ok = agree and resumed[0] == first[0]
+    details = {"uninterrupted": first, "rerun": second, "resumed": resumed}
+    why_disagree = "the processes of one job hold different states" if not agree else None
+    return [
+        Scenario(
+            subject,
+            f"rerun ({p} processes)",
+            rerun_ok,
+            f"{p} processes × 2 jobs: {short(first[0] if first else None)} {'=' if rerun_ok else '≠'} "
+            f"{short(second[0] if second else None)}",
+            why_disagree or (None if rerun_ok else "the second job ended in a different global state"),
+            details,
+        ),
+        Scenario(
+            subject,
+            f"resume ({p} processes)",
+            resume_ok,
+            f"{settings.resume_at} + restore + {settings.steps - settings.resume_at} steps in a new job: "
+            f"{short(resumed[0] if resumed else None)} {'=' if resume_ok else '≠'} {short(first[0] if first else None)}",
+            why_disagree or (None if resume_ok else "the resumed job ended in a different global state"),
+            details,
+        ),
+    ]
+
+
+def environment_check(workers: list[Worker], parent_affinity: list[int] | None) -> Scenario:
+    """Every process ran in the same environment (and with the parent's CPUs)."""
+    records = [(w.name, w.environment) for w in workers if w.environment is not None]
+    problems: list[str] = []
+    for name, record in records[1:]:
+        problems += [f"{name}: {line}" for line in environment.differences(records[0][1], record)]
+    for name, record in records:
+        if record["host"]["cpu_affinity"] != parent_affinity:
+            problems.append(f"{name}: CPU affinity {record['host']['cpu_affinity']} != parent's {parent_affinity}")
+    ok = not problems
+    return Scenario(
+        "all",
+        "same environment",
+        ok,
+        f"{len(records)} worker processes: same versions, flags, PRNG settings and CPU affinity {parent_affinity}"
+        if ok
+        else "; ".join(problems[:3]),
+        None if ok else "results from different environments cannot be compared bit for bit",
+        {"problems": problems},
+    )
+
+
+def build(settings: Settings, workers: list[Worker], wall_seconds: float, parent_affinity: list[int] | None) -> dict[str, Any]:
+    """The report of a finished run."""
+    scenarios: list[Scenario] = [environment_check(workers, parent_affinity)]
+    losses: dict[str, dict[str, Any]] = {}
+    for subject in settings.subjects:
+        primary = _result(workers, f"{subject}/primary")
+        replica = _result(workers, f"{subject}/replica")
+        assert primary is not None and replica is not None, f"missing results for {subject}"
+        scenarios += judge_single(subject, primary, replica, settings)
+        curves = {
+            "uninterrupted": primary["uninterrupted"]["losses"],
+            "rerun (fresh process)": replica["rerun"]["losses"],
+            "resumed (fresh process)": replica["resume"]["losses"],
+        }
+        if "contrasts" in primary:
+            curves["PRN001 variant, uninterrupted"] = primary["contrasts"]["PRN001"]["losses"]
+            curves["PRN001 variant, resumed"] = replica.get("contrasts", {}).get("PRN001", {}).get("losses", [])
+        losses[subject] = {"name": primary["name"], "resume_at": settings.resume_at, "curves": curves}
+        if settings.processes > 1:
+            scenarios += judge_distributed(subject, workers, settings)
+
+    first = next((w.environment for w in workers if w.environment is not None), None) or {}
+    record = {
+        **first,
+        "host": {**first.get("host", {}), "parent_cpu_affinity": parent_affinity},
+        "processes": [
+            {"worker": w.name, "cpu_affinity": (w.environment or {}).get("host", {}).get("cpu_affinity")} for w in workers
+        ],
+    }
+    timings = {
+        w.name: {
+            "worker": w.timings,
+            **{job_id: result.get("timings", {}) for job_id, result in w.results.items()},
+        }
+        for w in workers
+    }
+    ok = all(s.passed for s in scenarios)
+    return {
+        "tool": "prnglint verify",
+        "ok": ok,
+        "exit_code": 0 if ok else 1,
+        "settings": {
+            "subjects": list(settings.subjects),
+            "targets": settings.targets,
+            "seed": settings.seed,
+            "other_seed": settings.other_seed,
+            "steps": settings.steps,
+            "resume_at": settings.resume_at,
+            "processes": settings.processes,
+            "bit_flips": settings.flips,
+        },
+        "environment": record,
+        "scenarios": [dataclasses.asdict(s) for s in scenarios],
+        "losses": losses,
+        "timings": {"wall_seconds": round(wall_seconds, 3), "workers": timings},
+    }
+
+
+def render(report: dict[str, Any], console: Any) -> None:
+    """Print the report as rich tables."""
+    from rich.table import Table
+
+    table = Table(title="prnglint verify", title_justify="left")
+    table.add_column("training")
+    table.add_column("scenario")
+    table.add_column("result")
+    table.add_column("evidence", overflow="fold")
+    for scenario in report["scenarios"]:
+        mark = "[green]pass[/green]" if scenario["passed"] else "[bold red]FAIL[/bold red]"
+        evidence = scenario["evidence"]
+        if scenario["reason"]:
+            evidence += f"\n[red]{scenario['reason']}[/red]"
+        table.add_row(scenario["subject"], scenario["name"], mark, evidence)
+    console.print(table)
+
+    for scenario in report["scenarios"]:
+        if scenario["name"] != "contrast":
+            continue
+        contrast = Table(title=f"anti-patterns in {scenario['subject']}: what was observed", title_justify="left")
+        contrast.add_column("rule")
+        contrast.add_column("variant (one anti-pattern)", overflow="fold")
+        contrast.add_column("fixed training", overflow="fold")
+        for row in scenario["details"]["variants"]:
+            seen = row["symptom_observed"]
+            mark = "" if seen is None else (" [green]✓[/green]" if seen else " [red]no symptom[/red]")
+            contrast.add_row(f"{row['rule']}\n{row['title']}", row["variant"] + mark, row["fixed"])
+        console.print(contrast)
+
+    env = report["environment"]
+    packages = ", ".join(f"{name} {version}" for name, version in env.get("packages", {}).items() if version)
+    jax_env = env.get("jax", {})
+    host = env.get("host", {})
+    console.print(
+        f"[dim]{packages}\n"
+        f"backend {jax_env.get('backend')} ({jax_env.get('device_kind')} × {jax_env.get('local_device_count')}), "
+        f"PRNG {jax_env.get('default_prng_impl')}, threefry_partitionable={jax_env.get('threefry_partitionable')}, "
+        f"x64={jax_env.get('x64')}, CPUs {host.get('cpu_count')} (affinity {host.get('cpu_affinity')}), "
+        f"XLA_FLAGS={host.get('variables', {}).get('XLA_FLAGS')!r}\n"
+        f"wall time {report['timings']['wall_seconds']:.1f} s[/dim]"
+    )
+    verdict = "[bold green]every proof holds[/bold green]" if report["ok"] else "[bold red]a proof failed[/bold red]"
+    console.print(verdict)
+
+
+def plot(report: dict[str, Any], path: Path) -> None:
+    """Loss curves of uninterrupted, resumed and contrast runs, one panel per training."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    subjects = list(report["losses"])
+    figure, axes = plt.subplots(1, len(subjects), figsize=(6 * len(subjects), 4), squeeze=False)
+    styles = {
+        "uninterrupted": {"color": "black", "linewidth": 2.5},
+        "rerun (fresh process)": {"color": "tab:blue", "linestyle": ":", "linewidth": 1.5},
+        "resumed (fresh process)": {"color": "tab:green", "linestyle": "--", "linewidth": 1.5},
+        "PRN001 variant, uninterrupted": {"color": "tab:orange", "linewidth": 1},
+        "PRN001 variant, resumed": {"color": "tab:red", "linestyle": "--", "linewidth": 1},
+    }
+    for axis, subject in zip(axes[0], subjects, strict=True):
+        data = report["losses"][subject]
+        resume_at = data["resume_at"]
+        for label, values in data["curves"].items():
+            if not values:
+                continue
+            first = resume_at + 1 if "resumed" in label else 1
+            axis.plot(range(first, first + len(values)), values, label=label, **styles.get(label, {}))
+        axis.axvline(resume_at, color="grey", linewidth=0.8)
+        axis.set_title(f"{data['name']} (checkpoint after step {resume_at})")
+        axis.set_xlabel("step")
+        axis.set_ylabel("training loss")
+        axis.legend(fontsize=7)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)

@@ -386,6 +386,10 @@ def primary(job: dict[str, Any], emit: Emit, show_progress: bool) -> dict[str, A
             checkpoints = open_checkpoints(directory / "reference-unchecked")
         run = uninterrupted_run(training, seed, steps, resume_at, checkpoints, timings=timings, progress=progress)
     result["no_reuse"] = {"checked": job.get("check_reuse", True), "error": reuse_error}
+    # After an aborted first attempt, state the training keeps outside its
+    # training state (module globals, attributes) has moved on; the report
+    # says so next to the rerun.
+    result["retried"] = reuse_error is not None
     result["typed_keys"] = sum(1 for _, dtype, _ in state_layout(run["state"]) if dtype.startswith("key<"))
     result["uninterrupted"] = {"fingerprint": run["fingerprint"], "losses": run["losses"], "checkpoint": run["checkpoint"]}
     result["checkpoint_directory"] = str(checkpoints.directory)

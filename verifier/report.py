@@ -63,7 +63,15 @@ def judge_single(subject: str, primary: dict[str, Any], replica: dict[str, Any],
             "rerun",
             same,
             f"{n} steps, seed {settings.seed}: {short(uninterrupted)} {'=' if same else '≠'} {short(rerun)} (fresh process)",
-            None if same else "a second run from the same seed in a fresh process ended in a different state",
+            None
+            if same
+            else "a second run from the same seed in a fresh process ended in a different state"
+            + (
+                " (the first run is a second attempt in its process, after the key-reuse checker stopped the first: "
+                "a training that keeps state outside its training state had already moved it on)"
+                if primary.get("retried")
+                else ""
+            ),
             {"first": uninterrupted, "second": rerun},
         )
     )

@@ -1,0 +1,191 @@
+"""``prnglint verify --target``: a user's own training, written by the test into tmp_path."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from prnglint.verifier.cli import main
+
+pytestmark = pytest.mark.slow
+
+# A small training that follows the protocol: everything in the state.
+GOOD = '''
+import jax
+import jax.numpy as jnp
+
+
+def initial_state(seed):
+    key = jax.random.key(seed)
+    w_key, data_key = jax.random.split(key)
+    return {"w": jax.random.normal(w_key, (4,)), "data_key": data_key, "step": jnp.zeros((), jnp.int32)}
+
+
+def train_step(state):
+    data_key, batch_key = jax.random.split(state["data_key"])
+    x = jax.random.normal(batch_key, (8, 4))
+    y = jnp.sum(x, axis=-1)
+    loss, grad = jax.value_and_grad(lambda w: jnp.mean((x @ w - y) ** 2))(state["w"])
+    return {"w": state["w"] - 0.1 * grad, "data_key": data_key, "step": state["step"] + 1}, loss
+
+
+class Linear:
+    name = "user-linear"
+
+    def __init__(self):
+        self.init = jax.jit(initial_state)
+        self.step = jax.jit(train_step)
+
+
+def make_training():
+    return Linear()
+'''
+
+# The same training with its batches drawn from a module-level key advanced in
+# Python: a checkpoint does not contain it.
+MODULE_KEY = '''
+import jax
+import jax.numpy as jnp
+
+DATA_KEY = [jax.random.key(0)]
+
+
+def initial_state(seed):
+    return {"w": jax.random.normal(jax.random.key(seed), (4,)), "step": jnp.zeros((), jnp.int32)}
+
+
+def train_step(state, batch_key):
+    x = jax.random.normal(batch_key, (8, 4))
+    y = jnp.sum(x, axis=-1)
+    loss, grad = jax.value_and_grad(lambda w: jnp.mean((x @ w - y) ** 2))(state["w"])
+    return {"w": state["w"] - 0.1 * grad, "step": state["step"] + 1}, loss
+
+
+class Linear:
+    def __init__(self):
+        self.init = jax.jit(initial_state)
+        self._step = jax.jit(train_step)
+
+    def step(self, state):
+        DATA_KEY[0], batch_key = jax.random.split(DATA_KEY[0])
+        return self._step(state, batch_key)
+
+
+def make_training():
+    return Linear()
+'''
+
+# The good training with one key feeding two samplers.
+REUSE = GOOD.replace(
+    "y = jnp.sum(x, axis=-1)", "y = jnp.sum(x, axis=-1) + 0.1 * jax.random.normal(batch_key, (8,))"
+)
+
+
+def write_module(folder: Path, name: str, source: str) -> None:
+    (folder / f"{name}.py").write_text(textwrap.dedent(source))
+
+
+def verify(folder: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, dict[str, Any]]:
+    """Run ``prnglint verify`` from ``folder`` with JSON output; exit code and report."""
+    monkeypatch.chdir(folder)
+    output = folder / "report.json"
+    code = main([*args, "--steps", "12", "--resume-at", "5", "--output-format", "json", "--output-file", str(output)])
+    return code, json.loads(output.read_text())
+
+
+def by_name(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {s["name"]: s for s in report["scenarios"] if s["subject"] == "target"}
+
+
+def test_user_training_is_verified_through_the_protocol(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_module(tmp_path, "user_training", GOOD)
+    monkeypatch.chdir(tmp_path)
+    code = main(["--target", "user_training:make_training", "--steps", "12", "--resume-at", "5", "--output-format", "json"])
+    # The JSON report is all that goes to standard output.
+    report = json.loads(capsys.readouterr().out)
+    scenarios = by_name(report)
+    assert set(scenarios) == {"rerun", "resume", "sensitivity", "no-key-reuse", "integrity"}
+    assert all(s["passed"] for s in scenarios.values()), scenarios
+    assert code == 0 and report["ok"]
+    assert report["losses"]["target"]["name"] == "user-linear"
+    assert scenarios["integrity"]["details"]["probe"]["flips"]["caught"] == 40
+
+
+def test_a_training_that_keeps_its_data_key_outside_the_state_fails_to_resume(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_module(tmp_path, "leaky_training", MODULE_KEY)
+    code, report = verify(tmp_path, monkeypatch, "--target", "leaky_training:make_training")
+    scenarios = by_name(report)
+    assert code == 1 and report["ok"] is False
+    # A rerun cannot see the module-level key (each fresh process starts it
+    # over); the resume can.
+    assert scenarios["rerun"]["passed"]
+    assert not scenarios["resume"]["passed"]
+    assert "restore in a fresh process" in scenarios["resume"]["reason"]
+    assert all(scenarios[name]["passed"] for name in ("sensitivity", "no-key-reuse", "integrity"))
+
+
+def test_a_training_that_reuses_a_key_fails_the_checker_and_is_still_verified(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_module(tmp_path, "reusing_training", REUSE)
+    code, report = verify(tmp_path, monkeypatch, "--target", "reusing_training:make_training")
+    scenarios = by_name(report)
+    assert code == 1
+    assert not scenarios["no-key-reuse"]["passed"]
+    assert "KeyReuseError" in scenarios["no-key-reuse"]["reason"]
+    # The other proofs were carried out without the checker and hold.
+    assert all(scenarios[name]["passed"] for name in ("rerun", "resume", "sensitivity", "integrity"))
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "message"),
+    [
+        (None, "no_such_module:make_training", "cannot import 'no_such_module'"),
+        (GOOD, "user_training:no_such_factory", "has no attribute 'no_such_factory'"),
+        ("def make_training():\n    raise RuntimeError('no GPU here')\n", "user_training:make_training", "no GPU here"),
+        ("def make_training():\n    return object()\n", "user_training:make_training", "without callable init and step"),
+    ],
+)
+def test_broken_target_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], source: str | None, target: str, message: str
+) -> None:
+    if source is not None:
+        write_module(tmp_path, "user_training", source)
+    monkeypatch.chdir(tmp_path)
+    code = main(["--target", target])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "bad target" in err and message in err
+
+
+def test_a_worker_that_dies_is_an_error_not_a_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    write_module(
+        tmp_path,
+        "dying",
+        GOOD + "\n\nimport os, signal\n\ndef make_training():\n    os.kill(os.getpid(), signal.SIGKILL)\n",
+    )
+    monkeypatch.chdir(tmp_path)
+    code = main(["--target", "dying:make_training", "--output-format", "json"])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert "died (signal SIGKILL)" in captured.err
+    assert json.loads(captured.out) == {"tool": "prnglint verify", "ok": False, "exit_code": 2, "error": json.loads(captured.out)["error"]}
+    assert "SIGKILL" in json.loads(captured.out)["error"]
+
+
+def test_a_worker_that_hangs_is_stopped_by_the_timeout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    write_module(tmp_path, "hanging", "import time\n\ndef make_training():\n    time.sleep(600)\n")
+    monkeypatch.chdir(tmp_path)
+    started = time.monotonic()
+    code = main(["--target", "hanging:make_training", "--timeout", "6"])
+    assert code == 2 and time.monotonic() - started < 30
+    assert "timed out after 6 s" in capsys.readouterr().err

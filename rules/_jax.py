@@ -151,14 +151,19 @@ def is_module_level_main_guard(test: cst.BaseExpression, context: FileContext) -
 # --- Key flow (PRN003) ---------------------------------------------------------
 
 # Word groups for PRN003: a key is identified only through a `jax.random` call
-# (needs `jax` and `random` in the text, as above), a Flax NNX stream or
-# `rngs=` argument (a name that resolves into `flax.nnx` needs `flax` and
-# `nnx`), or an Equinox `key=` argument (counted only in files that import
-# `equinox`). Keys that reach a helper's parameter are identified inside the
-# helper, by one of the same three routes, so the groups stay sound.
-NNX_WORDS: tuple[tuple[str, ...], ...] = (("flax", "nnx"),)
+# (needs `jax` and `random` in the text, as above), an `nnx.Rngs` stream (the
+# stream's owner is known to be an `Rngs` only through a name that resolves to
+# `flax.nnx.Rngs`), or an Equinox `key=` argument (counted only in files that
+# import `equinox` or `equinox.nn`). Keys that reach a helper's parameter are
+# identified inside the helper, by one of the same routes, so the groups stay
+# sound; for the same reason the qualified names below are the only ones
+# PRN003 needs to reach.
 EQUINOX_WORDS: tuple[tuple[str, ...], ...] = (("equinox",),)
-KEY_FLOW_WORDS: tuple[tuple[str, ...], ...] = JAX_RANDOM_WORDS + NNX_WORDS + EQUINOX_WORDS
+KEY_FLOW_WORDS: tuple[tuple[str, ...], ...] = JAX_RANDOM_WORDS + RNGS_WORDS + EQUINOX_WORDS
+EQUINOX_MODULES = frozenset({"equinox", "equinox.nn"})
+KEY_FLOW_QUALNAMES: frozenset[str] = (
+    frozenset(RANDOM + name for name in CONSTRUCTORS | DERIVERS | SAMPLERS | UTILITIES) | {RNGS} | EQUINOX_MODULES
+)
 
 NNX = "flax.nnx."
 EQUINOX = "equinox."
@@ -185,7 +190,7 @@ NON_CONSUMING_CALLS = frozenset(
         "typing.cast",
     }
 )
-NON_CONSUMING_PREFIXES = ("chex.assert_", "logging.")
+NON_CONSUMING_PREFIXES = ("chex.assert_", "logging.", "absl.logging.", "numpy.testing.", "jax.numpy.testing.")
 # Builtins that only inspect or iterate their arguments. Matched by spelling,
 # and only when the file does not bind the name itself.
 NON_CONSUMING_BUILTINS = frozenset(
@@ -266,4 +271,13 @@ def is_non_consuming(qualname: str | None) -> bool:
     """True for a callee that only inspects a key (see `NON_CONSUMING_CALLS`)."""
     if qualname is None:
         return False
-    return qualname in NON_CONSUMING_CALLS or qualname.startswith(NON_CONSUMING_PREFIXES)
+    return (
+        qualname in NON_CONSUMING_CALLS
+        or qualname.startswith(NON_CONSUMING_PREFIXES)
+        or is_assertion(qualname.rpartition(".")[2])
+    )
+
+
+def is_assertion(name: str) -> bool:
+    """Assertion helpers (`self.assertEqual`, `assert_trees_all_close`) only inspect their arguments."""
+    return name.startswith("assert")

@@ -28,6 +28,14 @@ _RAISE = -1
 _EXIT = -2
 _CONSTANTS = frozenset({"None", "True", "False"})
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
+_NOT_CODE = (
+    cst.BaseParenthesizableWhitespace,
+    cst.LeftParen,
+    cst.RightParen,
+    cst.Comma,
+    cst.FormattedStringText,
+    cst.Colon,
+)
 
 
 @dataclass
@@ -784,7 +792,7 @@ class GraphBuilder:
         for grandchild in child.children:
             if isinstance(grandchild, cst.BaseExpression):
                 self._expr(grandchild)
-            elif not isinstance(grandchild, cst.BaseParenthesizableWhitespace | cst.BaseLeftParen | cst.BaseRightParen):
+            elif not isinstance(grandchild, _NOT_CODE):
                 self._walk_child(grandchild)
 
     def _element(self, element: cst.BaseElement) -> Value:
@@ -883,8 +891,6 @@ class GraphBuilder:
             value = self._expr(arg.value)
             keyword = arg.keyword.value if arg.keyword is not None else None
             args.append(Arg(keyword, arg.star if isinstance(arg.star, str) else "", value, arg.value))
-            if keyword == "rngs" and value is not None and value[0] == "path":
-                self.rngs.add(value[1])
         if self.cur is None:
             return None
         self._emit(CallSite(node, qualname, receiver, method, callee, args))

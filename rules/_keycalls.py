@@ -202,12 +202,14 @@ class CallResolver:
                 return []
             if name in _jax.REPEATING_CALLS:
                 return self._repeating(site, _jax.REPEATING_CALLS[name], name)
-        if name in self.module.non_consuming:
+        if name in self.module.non_consuming or _jax.is_assertion(name):
             return []
         return self._unknown(site, None)
 
     def _method(self, site: CallSite, receiver: str, method: str) -> list[Op]:
         frame = self.frame
+        if _jax.is_assertion(method):
+            return []
         if receiver == frame.receiver and frame.owner is not None:
             target = frame.owner.methods.get(method)
             if target is not None:

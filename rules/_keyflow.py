@@ -122,6 +122,9 @@ class KeyFlow:
         self.entry_paths: dict[int, str] = {}
         self.entry_effects: dict[str, PathEffect] = {}
         self._lazy: dict[int, int] = {}
+        self._versions: dict[tuple[int, int], int] = {}
+        self._version_of: dict[int, int] = {}
+        self._version_block: dict[int, int] = {}
         self._next_vid = 0
         self._prepare()
 
@@ -154,7 +157,9 @@ class KeyFlow:
 
         for op in ops:
             if isinstance(op, Use):
-                if op.keypos or split_root(op.path)[0] not in bound_locals:
+                # Keys by position; and parameters and outer names passed on
+                # whole, which the summary must know about.
+                if op.keypos or (op.path.isidentifier() and op.path not in bound_locals):
                     seeds.add(op.path)
             elif isinstance(op, Bind):
                 for kind, data in _source_parts(op.source):
@@ -230,13 +235,76 @@ class KeyFlow:
                 if previous is None:
                     states[successor] = (env, status)
                 else:
-                    joined = _join(previous, (env, status))
+                    joined = self._join(previous, (env, status), successor)
                     if joined is previous:
                         continue
                     states[successor] = joined
                 if successor not in queued and successor in order:
                     queued.add(successor)
                     heapq.heappush(heap, (order[successor], successor))
+
+    # --- Joins -----------------------------------------------------------------------------
+
+    def _version(self, value: int, block: int) -> int:
+        """The value `value` takes when it reaches `block` with another status than it has there."""
+        if self._version_block.get(value) == block:
+            return value
+        key = (value, block)
+        version = self._versions.get(key)
+        if version is None:
+            version = self._versions[key] = self._new_vid()
+            self._version_of[version] = value
+            self._version_block[version] = block
+        return version
+
+    def _join(self, old: "State", new: "State", block: int) -> "State":
+        """The may-union of two states; returns `old` itself when nothing changes.
+
+        A value that reaches the join consumed on one side and not on the
+        other (for example the key held by `self.key` and, before the loop, by
+        `key`) is split in two: the incoming copy is renamed, so that a path
+        holding the value only on the fresh side does not inherit the other
+        side's consumption.
+        """
+        old_env, old_status = old
+        new_env, new_status = new
+        old_roots = _roots(old_env)
+        new_roots = _roots(new_env)
+        renames: dict[Val, Val] = {}
+        for value in (set(old_status) & new_roots) | (set(new_status) & old_roots):
+            if old_status.get(value, FRESH) != new_status.get(value, FRESH):
+                version = self._version(value, block)
+                if version != value:
+                    renames[value] = version
+        if renames:
+            new_env = {path: frozenset(_rename(v, renames) for v in values) for path, values in new_env.items()}
+            new_status = {renames.get(value, value): status for value, status in new_status.items()}
+        env = old_env
+        for path, values in new_env.items():
+            mine = env.get(path)
+            if mine is None:
+                merged = values
+            elif values <= mine:
+                continue
+            else:
+                merged = mine | values
+            if env is old_env:
+                env = dict(old_env)
+            env[path] = merged
+        status = old_status
+        for value, theirs in new_status.items():
+            mine_status = status.get(value)
+            if mine_status is None and value in old_roots:
+                mine_status = FRESH
+            merged_status = theirs if mine_status is None else _join_status(mine_status, theirs)
+            if mine_status is not None and merged_status == mine_status:
+                continue
+            if status is old_status:
+                status = dict(old_status)
+            status[value] = merged_status
+        if env is old_env and status is old_status:
+            return old
+        return env, status
 
     # --- Transfer functions -------------------------------------------------------------
 
@@ -268,15 +336,22 @@ class KeyFlow:
                 while isinstance(root, tuple):
                     root = root[0]
                     self.marked.add(root)
+                while root in self._version_of:
+                    root = self._version_of[root]
+                    self.marked.add(root)
         effect = op.effect
         if effect is Effect.READ:
             for value in values:
                 self._record_entry(value, op, keypos=op.keypos)
             return
+        # Check every value before changing any: after a join a path may hold
+        # both an array and one of its elements, consumed here together.
+        checks = []
         for value in values:
             current = _get(status, value)
+            checks.append((value, current, _consumed_before(status, value, current)))
+        for value, current, previous in checks:
             self._record_entry(value, op, keypos=op.keypos, consumed=effect >= Effect.CONSUME, folded=effect is Effect.FOLD)
-            previous = _consumed_before(status, value, current)
             if effect is Effect.FOLD:
                 if previous is not None:
                     self._find("fold-after-consume", op, value, previous)
@@ -285,10 +360,6 @@ class KeyFlow:
                         if literal == op.literal:
                             self._find("same-fold", op, value, site)
                             break
-                literals = current.literals
-                if op.literal is not None and all(literal != op.literal for literal, _ in literals):
-                    literals = literals + ((op.literal, op),)
-                _set(status, value, Status(current.consumed, current.folded or op, literals, current.parts))
                 continue
             if previous is not None:
                 self._find("loop" if previous is op else "reuse", op, value, previous)
@@ -296,7 +367,14 @@ class KeyFlow:
                 self._find("split-after-fold", op, value, current.folded)
             if effect is Effect.REPEAT:
                 self._find("repeat", op, value, None)
-            if current.consumed is None:
+        for value, _, _ in checks:
+            current = _get(status, value)
+            if effect is Effect.FOLD:
+                literals = current.literals
+                if op.literal is not None and all(literal != op.literal for literal, _ in literals):
+                    literals = literals + ((op.literal, op),)
+                _set(status, value, Status(current.consumed, current.folded or op, literals, current.parts))
+            elif current.consumed is None:
                 _set(status, value, Status(op, current.folded, current.literals, current.parts))
 
     def _bind(self, op: Bind, env: dict[str, frozenset[Val]], status: dict[Val, Status]) -> None:
@@ -359,6 +437,8 @@ class KeyFlow:
         while isinstance(value, tuple):
             suffix = f"[{value[1]}]" + suffix
             value = value[0]
+        while value in self._version_of:
+            value = self._version_of[value]
         path = self.entry_paths.get(value)
         return None if path is None else path + suffix
 
@@ -379,6 +459,8 @@ class KeyFlow:
                 stack.append(item[0])
             else:
                 stack.extend(self.parents.get(item, ()))
+                if item in self._version_of:
+                    stack.append(self._version_of[item])
         return False
 
     def key_findings(self) -> list[Finding]:
@@ -474,34 +556,10 @@ def _collect(env: dict[str, frozenset[Val]], status: dict[Val, Status]) -> None:
 State = tuple[dict[str, frozenset[Val]], dict[Val, Status]]
 
 
-def _join(old: State, new: State) -> State:
-    """The may-union of two states; returns `old` itself when nothing changes."""
-    old_env, old_status = old
-    new_env, new_status = new
-    env = old_env
-    for path, values in new_env.items():
-        mine = env.get(path)
-        if mine is None:
-            merged = values
-        elif values <= mine:
-            continue
-        else:
-            merged = mine | values
-        if env is old_env:
-            env = dict(old_env)
-        env[path] = merged
-    status = old_status
-    for value, theirs in new_status.items():
-        mine_status = status.get(value)
-        merged_status = theirs if mine_status is None else _join_status(mine_status, theirs)
-        if mine_status is not None and merged_status == mine_status:
-            continue
-        if status is old_status:
-            status = dict(old_status)
-        status[value] = merged_status
-    if env is old_env and status is old_status:
-        return old
-    return env, status
+def _rename(value: Val, renames: dict[Val, Val]) -> Val:
+    if isinstance(value, tuple):
+        return (_rename(value[0], renames), value[1])
+    return renames.get(value, value)
 
 
 def _reverse_postorder(graph: Graph) -> dict[int, int]:

@@ -16,6 +16,8 @@ from prnglint.rules._keyir import Use
 from prnglint.rules._keymodule import FrameResult, KeyModule
 
 _RENAMED = re.compile(r"#\d+")
+# Receivers through which a method of the same class is called.
+_RECEIVERS = frozenset({"self", "cls"})
 
 
 @dataclass(eq=False)
@@ -108,6 +110,7 @@ class KeyReuse(Rule):
     name = "key-reuse"
     summary = "PRNG key consumed more than once on one path of execution"
     words = _jax.KEY_FLOW_WORDS
+    qualnames = _jax.KEY_FLOW_QUALNAMES
     fix_applicability = Applicability.SAFE
     options = {"non-consuming-functions": []}
 
@@ -309,6 +312,7 @@ class KeyReuse(Rule):
         self._frames: list[_Frame] = []
         self._classes: list[str | None] = []
         self._equinox: bool | None = None
+        self._roots: frozenset[str] | None = None
 
     # --- Collecting functions -----------------------------------------------------
 
@@ -344,13 +348,18 @@ class KeyReuse(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         frame = self._stack[-1]
         func = node.func
+        root = func
+        while isinstance(root, cst.Attribute):
+            root = root.value
         if isinstance(func, cst.Name):
             frame.calls.add(func.value)
-        elif isinstance(func, cst.Attribute):
+        elif isinstance(root, cst.Name) and root.value in _RECEIVERS and isinstance(func, cst.Attribute):
             frame.calls.add(func.attr.value)
         if frame.interesting:
             return
-        if isinstance(func, cst.Name | cst.Attribute):
+        # Resolve only callees whose first name is bound to something in jax
+        # or flax: most calls of a file are ruled out by one set lookup.
+        if isinstance(root, cst.Name) and root.value in self._import_roots():
             qualname = self.context.qualname(func)
             if qualname is not None and qualname.startswith((_jax.RANDOM, _jax.NNX)):
                 frame.interesting = True
@@ -358,12 +367,18 @@ class KeyReuse(Rule):
         if any(arg.keyword is not None and arg.keyword.value == "key" for arg in node.args) and self._has_equinox():
             frame.interesting = True
 
+    def _import_roots(self) -> frozenset[str]:
+        if self._roots is None:
+            self._roots = frozenset(
+                local
+                for local, target in self.context.resolver.aliases.items()
+                if target.split(".", 1)[0] in ("jax", "flax")
+            )
+        return self._roots
+
     def _has_equinox(self) -> bool:
         if self._equinox is None:
-            self._equinox = any(
-                target == "equinox" or target.startswith(_jax.EQUINOX)
-                for target in self.context.resolver.aliases.values()
-            )
+            self._equinox = any(target in _jax.EQUINOX_MODULES for target in self.context.resolver.aliases.values())
         return self._equinox
 
     # --- Analysing ----------------------------------------------------------------------

@@ -40,9 +40,7 @@ class KeyModule:
         self.context = context
         self.non_consuming = non_consuming
         resolver = context.resolver
-        self.equinox = any(
-            target == "equinox" or target.startswith(_jax.EQUINOX) for target in resolver.aliases.values()
-        )
+        self.equinox = any(target in _jax.EQUINOX_MODULES for target in resolver.aliases.values())
         self._functions: dict[str, cst.FunctionDef | None] = {}
         self._classes: dict[str, ClassInfo | None] = {}
         self._owners: dict[int, tuple[ClassInfo, str | None]] = {}

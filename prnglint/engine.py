@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import re
 import textwrap
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -201,6 +201,139 @@ class Rule(cst.BatchableCSTVisitor):
         return f"https://github.com/prnglint/prnglint/blob/main/docs/rules.md#{cls.code.lower()}"
 
 
+# --- Traversal -----------------------------------------------------------------
+#
+# `libcst.visit_batched` rebuilds every node of the tree as it goes (the
+# visitor API also serves transformers), which costs more than parsing the
+# file. Rules only read, so the engine walks the tree itself: the same nodes,
+# in the same order, with the same `visit_*`/`leave_*` calls, and nothing
+# rebuilt. The order of a node class's children is read once from libcst's
+# own `_visit_and_replace_children`, so it follows libcst whatever its version.
+
+
+class _FieldSpy(cst.CSTVisitor):
+    """Records the fields `_visit_and_replace_children` visits, without descending."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: list[str] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return False
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        return None
+
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        self.fields.append(attribute)
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        return None
+
+
+class _Stand:
+    """Stands for every child of a `_Fake` node: visitable, iterable (empty), never None."""
+
+    def visit(self, visitor: object) -> _Stand:
+        return self
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(())
+
+    def _is_removable(self) -> bool:
+        return False
+
+
+class _Fake:
+    """A node of any class whose every field is present, so that every field gets visited."""
+
+    def __getattr__(self, name: str) -> _Stand:
+        return _Stand()
+
+
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _child_fields(node: cst.CSTNode) -> tuple[str, ...]:
+    """The fields of `node`'s class that hold children, in libcst's visiting order."""
+    cls = type(node)
+    fields = _CHILD_FIELDS.get(cls)
+    if fields is not None:
+        return fields
+    real = _FieldSpy()
+    node._visit_and_replace_children(real)
+    visited = tuple(dict.fromkeys(real.fields))
+    if cls in _UNSTABLE:
+        return visited
+    spy = _FieldSpy()
+    try:
+        cls._visit_and_replace_children(_Fake(), spy)  # type: ignore[arg-type]
+    except Exception:  # noqa: BLE001 - rebuilding from stand-ins fails after every field was visited
+        pass
+    fields = tuple(dict.fromkeys(spy.fields))
+    if tuple(f for f in fields if f in visited) != visited:
+        # Not the fixed order the engine expects from this libcst: ask libcst
+        # about every node of this class (slow, but exact).
+        _UNSTABLE.add(cls)
+        return visited
+    _CHILD_FIELDS[cls] = fields
+    return fields
+
+
+_UNSTABLE: set[type] = set()
+
+
+_HOOKS: dict[type, tuple[tuple[str, ...], bool]] = {}
+
+
+def _hooks_of(rule: type[cst.BatchableCSTVisitor], instance: cst.BatchableCSTVisitor) -> tuple[tuple[str, ...], bool]:
+    """A rule class's `visit_*`/`leave_*` method names, and whether any is an attribute hook."""
+    hooks = _HOOKS.get(rule)
+    if hooks is None:
+        names = tuple(sorted(instance.get_visitors()))
+        # Node classes are CamelCase: an underscore after the prefix names an attribute.
+        attribute_hooks = any("_" in name.partition("_")[2] for name in names)
+        hooks = _HOOKS[rule] = (names, attribute_hooks)
+    return hooks
+
+
+def visit_batched(module: cst.Module, visitors: Sequence[cst.BatchableCSTVisitor]) -> None:
+    """Run `visitors` over `module` as `libcst.visit_batched` would, without rebuilding the tree."""
+    visits: dict[str, list[Callable[[cst.CSTNode], Any]]] = {}
+    leaves: dict[str, list[Callable[[cst.CSTNode], Any]]] = {}
+    for visitor in visitors:
+        names, attribute_hooks = _hooks_of(type(visitor), visitor)
+        if attribute_hooks:
+            cst.visit_batched(module, visitors)
+            return
+        for name in names:
+            kind, _, node_type = name.partition("_")
+            (visits if kind == "visit" else leaves).setdefault(node_type, []).append(getattr(visitor, name))
+    fields_of = _CHILD_FIELDS
+    node_class = cst.CSTNode
+
+    def walk(node: cst.CSTNode) -> None:
+        cls = type(node)
+        name = cls.__name__
+        for method in visits.get(name, ()):
+            method(node)
+        fields = fields_of.get(cls)
+        if fields is None:
+            fields = _child_fields(node)
+        for field in fields:
+            value = getattr(node, field)
+            if isinstance(value, node_class):
+                walk(value)
+            elif type(value) is tuple or type(value) is list:
+                for child in value:
+                    if isinstance(child, node_class):
+                        walk(child)
+        for method in leaves.get(name, ()):
+            method(node)
+
+    walk(module)
+
+
 # --- Running ------------------------------------------------------------------
 
 
@@ -228,7 +361,7 @@ def lint_source(
     except RecursionError:
         return [_error(source.filename, SYNTAX_ERROR, "the file nests too deeply to parse", 1, 1)]
     context = FileContext(source.filename, text, module, options or {})
-    cst.visit_batched(module, [rule(context) for rule in active])
+    visit_batched(module, [rule(context) for rule in active])
     if not context.reports:
         return []
     diagnostics = _materialize(context)

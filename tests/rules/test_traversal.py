@@ -1,0 +1,112 @@
+"""The engine's own tree walk must make exactly the calls `libcst.visit_batched` makes.
+
+Rules keep state across `visit_*` and `leave_*` calls (nesting counters, stacks
+of reported calls), so the engine's walk, which avoids libcst's rebuilding of
+every node, must visit the same nodes in the same order.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import libcst as cst
+import pytest
+
+from prnglint import engine
+from prnglint.engine import example_code
+from prnglint.registry import all_rules
+
+NODE_TYPES = sorted(
+    name for name, value in vars(cst).items() if isinstance(value, type) and issubclass(value, cst.CSTNode)
+)
+
+
+def _recorder_class() -> type[cst.BatchableCSTVisitor]:
+    def hook(kind: str, node_type: str):
+        def method(self, node: cst.CSTNode) -> None:
+            self.log.append((kind, node_type, id(node)))
+
+        method.__name__ = f"{kind}_{node_type}"
+        return method
+
+    namespace = {}
+    for node_type in NODE_TYPES:
+        namespace[f"visit_{node_type}"] = hook("visit", node_type)
+        namespace[f"leave_{node_type}"] = hook("leave", node_type)
+    return type("Recorder", (cst.BatchableCSTVisitor,), namespace)
+
+
+Recorder = _recorder_class()
+
+
+def assert_same_walk(code: str) -> None:
+    module = cst.parse_module(code)
+    ours, theirs = Recorder(), Recorder()
+    ours.log, theirs.log = [], []
+    engine.visit_batched(module, [ours])
+    cst.visit_batched(module, [theirs])
+    assert ours.log == theirs.log
+    assert len(ours.log) > 0
+
+
+SYNTAX = {
+    "f-strings": 'x = f"{a!r:>{width}} {b=} {c:{d}.{e}}" f"{{}}" "plain"\n',
+    "match": "match p:\n    case {'k': [1, *rest], **kw} if rest:\n        pass\n    case Point(x=0) | None as q:\n        pass\n",
+    "async and decorators": "@a.b(c)\n@d\nasync def f(x, /, y=1, *args, z, **kw) -> int:\n    async with a as b, c:\n        async for i in j:\n            await k\n",
+    "comprehensions": "y = {k: v for k, v in d.items() if k}\nz = [i async for i in g() if i if not i]\nw = (lambda *, q=1: q)\n",
+    "classes and type parameters": "class C[T](Base, metaclass=M):\n    x: int = 1\n    def m[U](self, u: U) -> T: ...\n",
+    "try and loops": "try:\n    pass\nexcept* (A, B) as e:\n    raise X from e\nelse:\n    pass\nfinally:\n    del a, b[1:2:3]\nwhile (n := n - 1):\n    break\nelse:\n    continue\n",
+    "imports and globals": "from . import a as b\nfrom .. c import (d, e,)\nfrom f import *\nimport g.h as i, j\nglobal k\nassert l, 'm'\n",
+    "operators": "a = not b and c or d if e else -f ** ~g @ h // i << j | k ^ l & m\na += 1; b @= c\nx = [*y, *z]; t = (1,); s = {1, *u}\n",
+    "comments and blank lines": "# top\n\n\ndef f():  # trailing\n    # inside\n\n    return (  # open\n        1\n    )\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(SYNTAX))
+def test_same_walk_on_every_kind_of_syntax(name: str) -> None:
+    assert_same_walk(SYNTAX[name])
+
+
+def test_same_walk_on_rule_examples() -> None:
+    for rule in all_rules():
+        for example in [*rule.VALID, *rule.INVALID]:
+            assert_same_walk(example_code(example))
+
+
+def _installed_sample(limit: int = 12) -> list[Path]:
+    files: list[Path] = []
+    for package in ("equinox", "optax", "chex"):
+        spec = importlib.util.find_spec(package)
+        if spec is None or not spec.submodule_search_locations:
+            continue
+        files.extend(p for p in sorted(Path(next(iter(spec.submodule_search_locations))).rglob("*.py")) if p.stat().st_size < 40_000)
+    return files[:: max(1, len(files) // limit)][:limit]
+
+
+@pytest.mark.parametrize("path", _installed_sample(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_same_walk_on_installed_sources(path: Path) -> None:
+    assert_same_walk(path.read_text(encoding="utf-8"))
+
+
+def test_several_visitors_each_see_every_call() -> None:
+    module = cst.parse_module("x = f(a)[b]\n")
+    first, second, alone = Recorder(), Recorder(), Recorder()
+    first.log, second.log, alone.log = [], [], []
+    engine.visit_batched(module, [first, second])
+    cst.visit_batched(module, [alone])
+    assert first.log == second.log == alone.log
+
+
+def test_attribute_hooks_fall_back_to_libcst() -> None:
+    class FuncHook(cst.BatchableCSTVisitor):
+        def __init__(self) -> None:
+            super().__init__()
+            self.seen: list[str] = []
+
+        def visit_Call_func(self, node: cst.Call) -> None:
+            self.seen.append("func")
+
+    visitor = FuncHook()
+    engine.visit_batched(cst.parse_module("f(g(x))\n"), [visitor])
+    assert visitor.seen == ["func", "func"]

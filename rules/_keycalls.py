@@ -398,8 +398,8 @@ class CallResolver:
         found: dict[str, Use] = {}
         closures: list[cst.CSTNode] = []
         for arg in args:
-            if arg.keyword == "rngs":
-                continue  # an `nnx.Rngs` is never consumed
+            if arg.keyword == "rngs" and arg.value is not None and arg.value[0] == "path":
+                continue  # an `nnx.Rngs` is never consumed (a linen `rngs={...}` dict of keys is)
             keypos = keypos_all or (key_keyword and arg.keyword == "key")
             for path, node in _paths(arg.value):
                 target = self.graph.closures.get(path)

@@ -359,13 +359,26 @@ class KeyReuse(Rule):
             return
         # Resolve only callees whose first name is bound to something in jax
         # or flax: most calls of a file are ruled out by one set lookup.
-        if isinstance(root, cst.Name) and root.value in self._import_roots():
-            qualname = self.context.qualname(func)
-            if qualname is not None and qualname.startswith((_jax.RANDOM, _jax.NNX)):
-                frame.interesting = True
-                return
+        roots = self._import_roots()
+        if isinstance(root, cst.Name) and root.value in roots and self._is_key_api(func):
+            frame.interesting = True
+            return
+        for arg in node.args:
+            # `partial(jax.random.normal, key)`, `jax.tree.map(jax.random.split, ...)`
+            value = arg.value
+            if isinstance(value, cst.Attribute | cst.Name):
+                head = value
+                while isinstance(head, cst.Attribute):
+                    head = head.value
+                if isinstance(head, cst.Name) and head.value in roots and self._is_key_api(value):
+                    frame.interesting = True
+                    return
         if any(arg.keyword is not None and arg.keyword.value == "key" for arg in node.args) and self._has_equinox():
             frame.interesting = True
+
+    def _is_key_api(self, node: cst.BaseExpression) -> bool:
+        qualname = self.context.qualname(node)
+        return qualname is not None and qualname.startswith((_jax.RANDOM, _jax.NNX))
 
     def _import_roots(self) -> frozenset[str]:
         if self._roots is None:

@@ -1,0 +1,220 @@
+"""PRN003 on the case suite in `key_reuse_cases/`: every expected finding, and no other.
+
+Each case is a small module. Its header comments say what it is about
+(`# case:`, `# covers:`), how JAX's runtime checker judges it when it is
+runnable (`# jax:`, see test_key_reuse_differential.py) and, optionally, rule
+options (`# options: {...}`). A line ending in `# expect: PRN003` must be
+reported; no other line may be. A case named `<name>.py` with a sibling
+`<name>.fixed` must turn into exactly that text when its fixes are applied.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import libcst as cst
+import pytest
+
+from prnglint.diagnostics import Applicability, Diagnostic
+from prnglint.engine import apply_edits, lint_source, rules_that_may_fire
+from prnglint.rules.key_reuse import KeyReuse
+from prnglint.source import SourceFile
+
+CASES_DIR = Path(__file__).parent / "key_reuse_cases"
+_EXPECT = re.compile(r"#\s*expect:\s*PRN003\b")
+_HEADER = re.compile(r"^#\s*(case|covers|jax|options):\s*(.*)$")
+
+
+@dataclass
+class Case:
+    """One file of the suite and what its header and markers promise."""
+
+    name: str
+    text: str
+    expected: list[int]
+    description: str = ""
+    covers: list[str] = field(default_factory=list)
+    runtime: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    fixed: str | None = None
+
+
+def load_cases() -> list[Case]:
+    """Every case of the suite, in name order."""
+    cases = []
+    for path in sorted(CASES_DIR.glob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        case = Case(path.stem, text, [])
+        for number, line in enumerate(text.splitlines(), start=1):
+            if _EXPECT.search(line):
+                case.expected.append(number)
+            header = _HEADER.match(line)
+            if header is None:
+                continue
+            key, value = header.groups()
+            if key == "case":
+                case.description = value
+            elif key == "covers":
+                case.covers = [item.strip() for item in value.split(",")]
+            elif key == "jax":
+                case.runtime = value.strip()
+            elif key == "options":
+                case.options = json.loads(value)
+        fixed = path.with_suffix(".fixed")
+        if fixed.exists():
+            case.fixed = fixed.read_text(encoding="utf-8")
+        cases.append(case)
+    return cases
+
+
+def lint(text: str, options: dict[str, Any] | None = None) -> list[Diagnostic]:
+    """PRN003's findings on `text`."""
+    return lint_source(SourceFile("case.py", text), [KeyReuse], options or {})
+
+
+CASES = load_cases()
+
+
+def test_suite_is_large_and_covers_every_part_of_the_rule() -> None:
+    assert len(CASES) >= 60
+    covered = " ".join(item for case in CASES for item in case.covers)
+    for topic in (
+        "consumption",
+        "split twice",
+        "fold_in on a consumed key",
+        "the same fold_in",
+        "mixing split and fold_in",
+        "same-module summaries",
+        "configuration",
+        "known non-consuming uses",
+        "clone",
+        "if/else",
+        "elif",
+        "match",
+        "try/except",
+        "try/finally",
+        "with",
+        "return",
+        "raise",
+        "break",
+        "continue",
+        "for loops",
+        "while loops",
+        "comprehensions",
+        "generator expressions",
+        "jax.lax.scan bodies",
+        "jax.lax.fori_loop bodies",
+        "jax.lax.while_loop bodies",
+        "closures",
+        "attribute paths",
+        "elements of split results",
+        "unpacked parts of split results",
+        "NNX stream calls",
+        "Equinox key= arguments",
+        "legacy keys",
+        "typed keys",
+        "module-level code",
+        "real-world trap",
+        "real-world bug",
+        "deliberate reuse in tests",
+        "never by name",
+    ):
+        assert topic in covered, topic
+    assert sum(case.runtime is not None for case in CASES) >= 30
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
+def test_case_reports_exactly_the_expected_lines(case: Case) -> None:
+    diagnostics = lint(case.text, case.options)
+    assert all(d.code == "PRN003" for d in diagnostics)
+    reported = sorted(d.location.row for d in diagnostics)
+    assert reported == case.expected, [f"{d.location.row}: {d.message}" for d in diagnostics]
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.expected], ids=lambda case: case.name)
+def test_filters_let_every_reported_case_through(case: Case) -> None:
+    # The engine skips files by words and by reachable qualified names; both
+    # must keep every file on which the rule fires.
+    assert KeyReuse.may_fire(case.text)
+    assert rules_that_may_fire(case.text, [KeyReuse]) == [KeyReuse]
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.expected], ids=lambda case: case.name)
+def test_messages_name_both_places_and_a_remedy(case: Case) -> None:
+    for diagnostic in lint(case.text, case.options):
+        message = diagnostic.message
+        assert re.search(r"\bline \d+\b", message), message
+        assert any(word in message for word in ("split", "fold", "carry")), message
+
+
+def test_reuse_message_points_at_the_first_use_and_suggests_clone() -> None:
+    case = next(c for c in CASES if c.name == "deliberate_comparison")
+    (diagnostic,) = lint(case.text)
+    first_line = case.text.splitlines().index("    expected = reference(key)") + 1
+    assert f"line {first_line}" in diagnostic.message
+    assert "jax.random.clone(key)" in diagnostic.message
+    assert diagnostic.location.row == case.expected[0]
+
+
+def _fixed_text(text: str, diagnostics: list[Diagnostic]) -> str:
+    edits = [edit for d in diagnostics if d.fix is not None for edit in d.fix.edits]
+    return apply_edits(text, edits)
+
+
+@pytest.mark.parametrize(
+    "case", [c for c in CASES if any(d.fix for d in lint(c.text, c.options))], ids=lambda case: case.name
+)
+def test_fixes_parse_and_remove_the_findings_they_fix(case: Case) -> None:
+    diagnostics = lint(case.text, case.options)
+    fixes = [d.fix for d in diagnostics if d.fix is not None]
+    assert all(fix.applicability is Applicability.SAFE for fix in fixes)
+    fixed = _fixed_text(case.text, diagnostics)
+    cst.parse_module(fixed)
+    compile(fixed, case.name, "exec")
+    after = lint(fixed, case.options)
+    assert len(after) < len(diagnostics)
+    assert not any(d.fix for d in after), "a fixed file offers the same fix again"
+    if case.fixed is not None:
+        assert fixed == case.fixed
+
+
+def test_some_cases_check_the_exact_fix() -> None:
+    assert sum(case.fixed is not None for case in CASES) >= 4
+
+
+def test_fix_is_offered_only_within_straight_line_code() -> None:
+    text = (
+        "import jax\n\n\n"
+        "def f(key, flag):\n"
+        "    a = jax.random.normal(key)\n"
+        "    if flag:\n"
+        "        b = jax.random.uniform(key)\n"
+        "    return a\n"
+    )
+    (diagnostic,) = lint(text)
+    assert diagnostic.fix is None
+
+
+@pytest.mark.parametrize("branches", [100, 200])
+def test_long_elif_chains_are_analysed(branches: int) -> None:
+    lines = ["import jax", "", "", "def f(key, c):", "    x = jax.random.normal(key)", "    if c == 0:", "        y = 0"]
+    for index in range(1, branches):
+        lines.append(f"    elif c == {index}:")
+        lines.append("        y = jax.random.uniform(key)")
+    (diagnostic, *rest) = lint("\n".join(lines) + "\n")
+    assert diagnostic.location.row == 9
+    assert len(rest) == branches - 2
+
+
+def test_deeply_nested_ifs_are_analysed() -> None:
+    depth = 95  # Python refuses more than 100 levels of indentation
+    lines = ["import jax", "", "", "def f(key, c):", "    x = jax.random.normal(key)"]
+    for index in range(depth):
+        lines.append("    " * (index + 1) + f"if c > {index}:")
+    lines.append("    " * (depth + 1) + "y = jax.random.uniform(key)")
+    (diagnostic,) = lint("\n".join(lines) + "\n")
+    assert diagnostic.location.row == len(lines)

@@ -54,6 +54,7 @@ def build_check_parser() -> argparse.ArgumentParser:
     _add_file_options(parser)
     _add_output_options(parser)
     _add_fix_options(parser)
+    _add_performance_options(parser)
     return parser
 
 
@@ -109,9 +110,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _check_command(argv: list[str]) -> int:
+    # Parsed first, so that --version and --help never import libcst.
+    args = build_check_parser().parse_args(argv)
     from prnglint.config import ConfigError, Settings, check_selectors, find_config, load_config
 
-    args = build_check_parser().parse_args(argv)
     paths: list[Path] = args.paths or [Path(".")]
     from_stdin = [str(p) for p in paths] == ["-"]
     if not from_stdin and any(str(p) == "-" for p in paths):
@@ -165,10 +167,47 @@ def _lint_paths(paths: list[Path], args: argparse.Namespace, settings) -> list:
         settings.root,
         force_exclude=args.force_exclude,
     )
-    results = lint_files(files, settings)
+    performance = _performance_options(args, settings)
+    results = lint_files(files, settings, **performance)
+    if performance["cache"] is not None and performance["cache"].write_error:
+        print(f"warning: {performance['cache'].write_error}", file=sys.stderr)
     for path in missing:
         results.append(FileResult(path, [io_error(str(path), "no such file or directory")]))
     return results
+
+
+def _add_performance_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("performance")
+    group.add_argument(
+        "--jobs", "-j", type=_job_count, default=None, metavar="N", help="worker processes (default: the number of CPUs)"
+    )
+    group.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
+    group.add_argument(
+        "--cache-dir", type=Path, help="where to keep the result cache (default: .prnglint_cache beside the configuration)"
+    )
+
+
+def _job_count(value: str) -> int:
+    try:
+        count = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if count < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return count
+
+
+def _performance_options(args: argparse.Namespace, settings) -> dict:
+    """The runner's keyword arguments: worker count, cache and progress bar."""
+    from prnglint.cache import Cache, default_directory
+    from prnglint.progress import terminal_progress
+    from prnglint.runner import default_jobs
+
+    cache = None
+    if not args.no_cache:
+        directory = args.cache_dir if args.cache_dir is not None else default_directory(settings.cache_dir, settings.root)
+        cache = Cache(directory, settings.fingerprint())
+    return {"jobs": args.jobs or default_jobs(), "cache": cache, "progress": terminal_progress(sys.stderr)}
 
 
 def _lint_stdin(args: argparse.Namespace, settings):

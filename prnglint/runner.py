@@ -1,21 +1,49 @@
-"""Run the engine over many files.
+"""Run the engine over many files: filter, look up the cache, lint what is left.
 
 This is the one place that turns found files into per-file results; the
 CLI, the fixer and the benchmarks all go through `lint_files`.
+
+A run has three steps. The main process reads every file and sets aside
+those where no selected rule's words occur (most files of a large codebase);
+they need no parse and no cache entry. It looks the others up in the cache.
+What is left is linted, in a pool of worker processes when there is enough
+of it to pay for one (big files first, small ones in chunks), and stored in
+the cache. Workers and the cache exchange plain rows (`cache.encode`), never
+libcst nodes, and every path decodes the same rows, so a run gives the same
+diagnostics whatever `jobs` is and whether the cache answered or not.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from prnglint.config import Settings
-from prnglint.diagnostics import Diagnostic
-from prnglint.engine import Rule, internal_error, io_error, lint_source
+from prnglint.diagnostics import INTERNAL_ERROR, Diagnostic
+from prnglint.engine import Rule, internal_error, io_error, lint_source, rules_that_may_fire
 from prnglint.files import FoundFile
-from prnglint.notebook import is_notebook, lint_notebook_path
+from prnglint.notebook import is_notebook, lint_notebook_bytes, lint_notebook_path
 from prnglint.source import SourceError, SourceFile, read_source
+
+if TYPE_CHECKING:
+    from prnglint.cache import Cache, Row
+    from prnglint.progress import ProgressFactory
+
+# Below this much text to lint, forking workers costs more than it saves
+# (about 2,500 lines: a quarter of a second of libcst on one core).
+POOL_MIN_CHARS = 100_000
+POOL_MIN_FILES = 2
+# Chunks per worker: enough that the last chunks even out the workers' ends,
+# few enough that handing them out costs nothing.
+CHUNKS_PER_WORKER = 16
+
+PYTHON = "python"
+NOTEBOOK = "notebook"
 
 
 @dataclass
@@ -35,8 +63,40 @@ def display_name(path: Path) -> str:
         return str(path)
 
 
+class _DisplayNames:
+    """`display_name` for the many files of a run, resolving each folder once."""
+
+    def __init__(self) -> None:
+        self._below = os.path.join(str(Path.cwd()), "")
+        self._folders: dict[str, str] = {}
+
+    def __call__(self, path: Path) -> str:
+        try:
+            if path.is_symlink():
+                resolved = str(path.resolve())
+            else:
+                parent = os.path.dirname(path)
+                folder = self._folders.get(parent)
+                if folder is None:
+                    folder = self._folders[parent] = str(Path(parent).resolve())
+                resolved = os.path.join(folder, os.path.basename(path))
+        except OSError:
+            return str(path)
+        # `resolve` gives normalised absolute paths: a prefix test is `relative_to`.
+        return resolved[len(self._below) :] if resolved.startswith(self._below) else str(path)
+
+
+def default_jobs() -> int:
+    """The number of CPUs this process may use."""
+    if hasattr(os, "process_cpu_count"):  # Python 3.13+
+        return os.process_cpu_count() or 1
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
 def lint_file(path: Path, rules: Sequence[type[Rule]], settings: Settings, *, keep_source: bool = False) -> FileResult:
-    """Read and lint one file; unreadable files become an E902 diagnostic."""
+    """Read and lint one file in this process; unreadable files become an E902 diagnostic."""
     name = display_name(path)
     if is_notebook(path):
         # A notebook's findings carry their cell's text; there is no one source to keep.
@@ -53,11 +113,238 @@ def lint_file(path: Path, rules: Sequence[type[Rule]], settings: Settings, *, ke
     return FileResult(path, diagnostics, source if keep_source or diagnostics else None)
 
 
-def lint_files(files: Sequence[FoundFile], settings: Settings, *, keep_source: bool = False) -> list[FileResult]:
-    """Lint every file with the rules the settings select for it, in order."""
+@dataclass(frozen=True)
+class _Work:
+    """One file left to lint after the filter and the cache."""
+
+    index: int
+    path: Path
+    name: str
+    kind: str
+    payload: str | bytes  # the text of a Python file, the bytes of a notebook
+    rules: tuple[type[Rule], ...]
+    source: SourceFile | None
+    key: str | None
+
+    def task(self) -> tuple[int, str, str, str | bytes, tuple[str, ...]]:
+        """What a worker process receives: plain values only."""
+        return (self.index, self.name, self.kind, self.payload, tuple(rule.code for rule in self.rules))
+
+
+def lint_files(
+    files: Sequence[FoundFile],
+    settings: Settings,
+    *,
+    keep_source: bool = False,
+    jobs: int = 1,
+    cache: Cache | None = None,
+    progress: ProgressFactory | None = None,
+) -> list[FileResult]:
+    """Lint every file with the rules the settings select for it; results in the order of `files`.
+
+    `jobs` is the number of worker processes (1: lint in this process); a
+    pool is started only when enough text is left to lint. `cache` answers
+    files linted before and stores the rest; `progress` makes a progress bar
+    for the files left to lint, or None.
+    """
     enabled = settings.enabled_rules()
-    results: list[FileResult] = []
-    for found in files:
+    names = _DisplayNames()
+    results: list[FileResult | None] = [None] * len(files)
+    work: list[_Work] = []
+    for index, found in enumerate(files):
         rules = settings.rules_for(found.path, enabled)
-        results.append(lint_file(found.path, rules, settings, keep_source=keep_source))
-    return results
+        result = _answer_without_linting(index, found.path, names(found.path), rules, settings, cache, keep_source, work)
+        if result is not None:
+            results[index] = result
+    if work:
+        bar = progress(len(work)) if progress is not None else None
+        try:
+
+            def done(item: _Work, rows: list[Row]) -> None:
+                results[item.index] = _finish(item, rows, cache, keep_source)
+                if bar is not None:
+                    bar.advance()
+
+            _lint_work(work, settings.rule_options, jobs, done)
+        finally:
+            if bar is not None:
+                bar.close()
+    assert all(result is not None for result in results)
+    return results  # type: ignore[return-value]
+
+
+def _answer_without_linting(
+    index: int,
+    path: Path,
+    name: str,
+    rules: Sequence[type[Rule]],
+    settings: Settings,
+    cache: Cache | None,
+    keep_source: bool,
+    work: list[_Work],
+) -> FileResult | None:
+    """The result of a file that needs no linting (unreadable, filtered out, cached), else queue it in `work`."""
+    if is_notebook(path):
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            # The notebook reader words the error.
+            return FileResult(path, lint_notebook_path(path, name, rules, settings.rule_options))
+        key = cache.key(raw, [NOTEBOOK, *(rule.code for rule in rules)]) if cache is not None else None
+        cached = cache.get(key, name) if cache is not None and key is not None else None
+        if cached is not None:
+            return FileResult(path, cached)
+        work.append(_Work(index, path, name, NOTEBOOK, raw, tuple(rules), None, key))
+        return None
+    try:
+        source = read_source(path, name)
+    except SourceError as exc:
+        return FileResult(path, [io_error(name, str(exc))])
+    # The words are a substring search: cheaper than a cache lookup, and
+    # they settle most files. The `ast` pre-check is left to the workers.
+    if not rules_that_may_fire(source.text, rules, prefilter=False):
+        return FileResult(path, [], source if keep_source else None)
+    key = None
+    if cache is not None:
+        key = cache.key(source.raw if source.raw is not None else source.encode(source.text), [r.code for r in rules])
+        cached = cache.get(key, name)
+        if cached is not None:
+            return FileResult(path, cached, source if keep_source or cached else None)
+    work.append(_Work(index, path, name, PYTHON, source.text, tuple(rules), source, key))
+    return None
+
+
+def _finish(item: _Work, rows: list[Row], cache: Cache | None, keep_source: bool) -> FileResult:
+    from prnglint.cache import decode
+
+    diagnostics = [decode(row, item.name) for row in rows]
+    # A prnglint bug may be fixed by the next release or be a passing failure; never remember it.
+    if cache is not None and item.key is not None and not any(d.code == INTERNAL_ERROR for d in diagnostics):
+        cache.put(item.key, rows)
+    return FileResult(item.path, diagnostics, item.source if keep_source or diagnostics else None)
+
+
+# --- Linting, in this process or in a pool ---------------------------------------------
+
+
+def _lint_one(name: str, kind: str, payload: str | bytes, rules: Sequence[type[Rule]], options: Mapping[str, Any]) -> list[Row]:
+    """Lint one file's text (or notebook bytes) and return its rows; prnglint's own bugs become E000."""
+    from prnglint.cache import encode
+
+    try:
+        if kind == NOTEBOOK:
+            assert isinstance(payload, bytes)
+            diagnostics = lint_notebook_bytes(payload, name, rules, options)
+        else:
+            assert isinstance(payload, str)
+            diagnostics = lint_source(SourceFile(name, payload), rules, options)
+    except Exception as exc:  # noqa: BLE001 - one file's bug must not stop the run
+        diagnostics = [internal_error(name, exc)]
+    return [encode(d) for d in diagnostics]
+
+
+def _lint_work(
+    work: list[_Work],
+    options: Mapping[str, Any],
+    jobs: int,
+    done: Callable[[_Work, list[Row]], None],
+) -> None:
+    total = sum(len(item.payload) for item in work)
+    workers = min(jobs, len(work))
+    if workers < 2 or len(work) < POOL_MIN_FILES or total < POOL_MIN_CHARS:
+        for item in work:
+            done(item, _lint_one(item.name, item.kind, item.payload, item.rules, options))
+        return
+    _lint_in_pool(work, options, workers, done)
+
+
+def _chunks(work: list[_Work], workers: int) -> list[list[_Work]]:
+    """Big files first, each alone; small files grouped so each chunk is a similar amount of text."""
+    ordered = sorted(work, key=lambda item: len(item.payload), reverse=True)
+    target = max(1, sum(len(item.payload) for item in work) // (workers * CHUNKS_PER_WORKER))
+    chunks: list[list[_Work]] = []
+    current: list[_Work] = []
+    size = 0
+    for item in ordered:
+        current.append(item)
+        size += len(item.payload)
+        if size >= target:
+            chunks.append(current)
+            current, size = [], 0
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _lint_in_pool(
+    work: list[_Work],
+    options: Mapping[str, Any],
+    workers: int,
+    done: Callable[[_Work, list[Row]], None],
+) -> None:
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    from prnglint.cache import encode
+
+    by_index = {item.index: item for item in work}
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=_pool_context(),
+        initializer=_start_worker,
+        initargs=(dict(options),),
+    )
+    try:
+        futures = {pool.submit(_lint_chunk, [item.task() for item in chunk]): chunk for chunk in _chunks(work, workers)}
+        for future in as_completed(futures):
+            try:
+                finished = future.result()
+            except Exception as exc:  # noqa: BLE001 - a worker that died takes only its own files down
+                for item in futures[future]:
+                    done(item, [encode(internal_error(item.name, exc))])
+                continue
+            for index, rows in finished:
+                done(by_index[index], rows)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+
+
+def _pool_context() -> Any:
+    """`fork` where it exists: workers start at once with the rules already imported."""
+    import multiprocessing
+
+    if sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
+
+
+# --- In a worker process --------------------------------------------------------------
+
+_worker_options: Mapping[str, Any] = {}
+
+
+def _start_worker(options: Mapping[str, Any]) -> None:
+    global _worker_options
+    _worker_options = options
+    # What the parent had loaded (libcst, the rules) lives as long as the
+    # worker: keep it out of the garbage collector's way.
+    import gc
+
+    gc.freeze()
+
+
+@functools.lru_cache(maxsize=None)
+def _rules_by_codes(codes: tuple[str, ...]) -> tuple[type[Rule], ...]:
+    from prnglint.registry import rules_by_code
+
+    known = rules_by_code()
+    return tuple(known[code] for code in codes)
+
+
+def _lint_chunk(tasks: list[tuple[int, str, str, str | bytes, tuple[str, ...]]]) -> list[tuple[int, list[Row]]]:
+    """Lint a chunk of files in a worker; returns each file's index and rows."""
+    return [
+        (index, _lint_one(name, kind, payload, _rules_by_codes(codes), _worker_options))
+        for index, name, kind, payload, codes in tasks
+    ]

@@ -380,7 +380,24 @@ def rules_that_may_fire(text: str, rules: Sequence[type[Rule]], *, prefilter: bo
     saves the libcst parse (ten times dearer) on most files that merely
     mention JAX.
     """
-    active = [rule for rule in rules if rule.may_fire(text)]
+    found: dict[str, bool] = {}
+
+    def occurs(word: str) -> bool:
+        # Rules share words (`jax`, `random`): search the text once for each.
+        present = found.get(word)
+        if present is None:
+            present = found[word] = word in text
+        return present
+
+    active = [
+        rule
+        for rule in rules
+        if (
+            any(all(occurs(word) for word in group) for group in rule.words)
+            if rule.may_fire.__func__ is Rule.may_fire.__func__  # type: ignore[attr-defined]
+            else rule.may_fire(text)
+        )
+    ]
     if not prefilter or not active or any(rule.qualnames is None for rule in active):
         return active
     wanted = frozenset().union(*(rule.qualnames or () for rule in active))

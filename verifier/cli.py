@@ -51,7 +51,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--other-seed", type=int, default=None, help="seed of the sensitivity run (default: seed + 1)")
     parser.add_argument("--steps", type=int, default=DEFAULT_STEPS, help=f"steps per run (default: {DEFAULT_STEPS})")
     parser.add_argument("--resume-at", type=int, default=DEFAULT_RESUME_AT, help=f"step after which to checkpoint and resume (default: {DEFAULT_RESUME_AT})")
-    parser.add_argument("--processes", type=int, default=1, help="also run the trainings as one jax.distributed job of N local processes")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        metavar="N",
+        help="also run the first selected training (nnx by default) as one jax.distributed job of N local processes "
+        "and prove its rerun and resume",
+    )
     parser.add_argument("--workdir", type=Path, help="folder for checkpoints and logs (default: a temporary folder)")
     parser.add_argument("--keep", action="store_true", help="keep the checkpoints and worker logs")
     parser.add_argument("--output-format", choices=("text", "json"), default="text", help="report format (default: text)")
@@ -106,6 +113,9 @@ def settings_from(args: argparse.Namespace, workdir: Path) -> Any:
         raise UsageError("--other-seed must differ from --seed")
     return Settings(
         subjects=subjects,
+        # One training in the job keeps --processes affordable on two cores:
+        # every process of the job imports and compiles everything it runs.
+        distributed_subjects=subjects[:1],
         targets=targets,
         seed=args.seed,
         other_seed=other_seed,

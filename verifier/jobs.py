@@ -137,6 +137,31 @@ def train(
     return state, values
 
 
+def committed_flags(state: Any) -> Any:
+    """For every leaf, whether it is committed to a device (``jax.Array.committed``)."""
+    return jax.tree.map(lambda leaf: bool(getattr(leaf, "committed", True)), state)
+
+
+def place_like(state: Any, committed: Any) -> Any:
+    """Give restored leaves the placement the training's own ``init`` gives them.
+
+    Orbax restores arrays committed to a device, while a jitted ``init``
+    called with a Python seed returns uncommitted ones, and ``jax.jit``
+    compiles again for a different placement. A round trip through host
+    memory makes a leaf uncommitted without changing a bit of it.
+    """
+
+    def place(leaf: Any, is_committed: bool) -> Any:
+        if is_committed or not isinstance(leaf, jax.Array) or not leaf.is_fully_addressable:
+            return leaf
+        if jnp.issubdtype(leaf.dtype, jax.dtypes.prng_key):
+            data = jnp.asarray(np.asarray(jax.random.key_data(leaf)))
+            return jax.random.wrap_key_data(data, impl=jax.random.key_impl(leaf))
+        return jnp.asarray(np.asarray(leaf))
+
+    return jax.tree.map(place, state, committed)
+
+
 def wait_for_record(directory: Path, step: int, timeout: float, progress: Progress) -> None:
     """Wait until the primary has written the integrity record of ``step``.
 
@@ -330,7 +355,21 @@ def run_contrasts(
             block(variant.step(first))
             block(variant.step(second))
 
-        observed["PRN002"] = {**observe(two_trainings, jax.errors.KeyReuseError), "same_data_key_for_both_seeds": same_stream}
+        # The same two trainings of the reference itself, for comparison.
+        fixed_first, fixed_second = reference.init(seed), reference.init(other_seed)
+        fixed_same_stream = bool(
+            np.array_equal(jax.random.key_data(fixed_first["data_key"]), jax.random.key_data(fixed_second["data_key"]))
+        )
+
+        def two_fixed_trainings() -> None:
+            block(reference.step(fixed_first))
+            block(reference.step(fixed_second))
+
+        observed["PRN002"] = {
+            **observe(two_trainings, jax.errors.KeyReuseError),
+            "same_data_key_for_both_seeds": same_stream,
+            "fixed": {**observe(two_fixed_trainings, jax.errors.KeyReuseError), "same_data_key_for_both_seeds": fixed_same_stream},
+        }
 
     with timings.phase("contrast PRN003"):
         before, after = contrasts.edited_line(module, "PRN003")
@@ -343,7 +382,14 @@ def run_contrasts(
             state = jax.eval_shape(variant_training.init, seed)
             variant_training.step.trace(state)
 
-        observed["PRN003"] = {**observe(trace_variant, jax.errors.KeyReuseError), "edit": [before, after]}
+        def trace_reference() -> None:
+            reference.step.trace(jax.eval_shape(reference.init, seed))
+
+        observed["PRN003"] = {
+            **observe(trace_variant, jax.errors.KeyReuseError),
+            "edit": [before, after],
+            "fixed": observe(trace_reference, jax.errors.KeyReuseError),
+        }
 
     with timings.phase("contrast PRN004"):
         if "PRN004" in applicable_rules(module):
@@ -351,6 +397,7 @@ def run_contrasts(
             observed["PRN004"] = {
                 **observe(lambda: contrasts.edited_module(module, "PRN004").make_training(), TypeError),
                 "edit": [before, after],
+                "fixed": observe(module.make_training, TypeError),
             }
         else:
             observed["PRN004"] = {"applicable": False, "reason": "Equinox has no nnx.Optimizer; its optimiser is optax"}
@@ -446,17 +493,18 @@ def replica(job: dict[str, Any], emit: Emit, show_progress: bool) -> dict[str, A
     with timings.phase("init"):
         initial = block(training.init(seed))
     like = abstract_like(initial)
+    committed = committed_flags(initial)
     state, losses = train(training, initial, 0, steps, timings=timings, progress=progress)
     with timings.phase("fingerprint"):
         result["rerun"] = {"fingerprint": fingerprint(state), "losses": losses}
 
     progress = Progress(emit, show_progress, f"{subject}: resume (fresh process)", steps)
-    result["resume"] = resume(training, directory / "reference", resume_at, steps, like, job, timings, progress)
+    result["resume"] = resume(training, directory / "reference", resume_at, steps, like, committed, job, timings, progress)
 
     if job.get("contrasts"):
         progress = Progress(emit, show_progress, f"{subject}: resume PRN001 variant", steps)
         variant = contrasts.module_key_variant(training, subject)
-        outcome = resume(variant, directory / "module-key", resume_at, steps, like, job, timings, progress)
+        outcome = resume(variant, directory / "module-key", resume_at, steps, like, committed, job, timings, progress)
         result["contrasts"] = {"PRN001": outcome}
     result["timings"] = timings.rounded()
     return result
@@ -468,6 +516,7 @@ def resume(
     resume_at: int,
     steps: int,
     like: Any,
+    committed: Any,
     job: dict[str, Any],
     timings: Timings,
     progress: Progress,
@@ -478,12 +527,50 @@ def resume(
     checkpoints = open_checkpoints(directory)
     try:
         with timings.phase("checkpoint restore"):
-            state = block(checkpoints.restore(resume_at, like))
+            state = block(place_like(checkpoints.restore(resume_at, like), committed))
     except CheckpointError as error:
         raise JobError(str(error)) from error
+    # Taken after the placement, to show that it changed nothing.
     restored_fingerprint = fingerprint(state)
     state, losses = train(training, state, resume_at, steps, timings=timings, progress=progress)
     with timings.phase("fingerprint"):
         final = fingerprint(state)
     checkpoints.close()
     return {"fingerprint": final, "losses": losses, "restored_fingerprint": restored_fingerprint, "verified": True}
+
+
+def distributed(job: dict[str, Any], emit: Emit, show_progress: bool) -> dict[str, Any]:
+    """Rerun and resume of one training inside a ``jax.distributed`` job.
+
+    Every process of the job runs this with the same plan: the uninterrupted
+    run (checkpointed on the way by all processes together), a second run
+    from the seed, and a verified restore followed by the remaining steps.
+    Each process reports the fingerprints of the global state it sees, so the
+    command line can check that the processes agree and that the three runs
+    end in the same state.
+    """
+    timings = Timings()
+    subject, seed, steps, resume_at = job["subject"], job["seed"], job["steps"], job["resume_at"]
+    directory = Path(job["checkpoints"])
+    with timings.phase("load"):
+        training = load_training(job["target"], job.get("search_path"))
+    result: dict[str, Any] = {"subject": subject, "name": training_name(training, job["target"]), "process_index": jax.process_index()}
+
+    progress = Progress(emit, show_progress, f"{subject}: {jax.process_count()}-process job, uninterrupted", steps)
+    checkpoints = open_checkpoints(directory / "reference")
+    run = uninterrupted_run(training, seed, steps, resume_at, checkpoints, timings=timings, progress=progress)
+    checkpoints.close()
+    result["uninterrupted"] = {"fingerprint": run["fingerprint"], "losses": run["losses"], "checkpoint": run["checkpoint"]}
+
+    progress = Progress(emit, show_progress, f"{subject}: {jax.process_count()}-process job, rerun", steps)
+    with timings.phase("init"):
+        initial = block(training.init(seed))
+    like, committed = abstract_like(initial), committed_flags(initial)
+    state, losses = train(training, initial, 0, steps, timings=timings, progress=progress)
+    with timings.phase("fingerprint"):
+        result["rerun"] = {"fingerprint": fingerprint(state), "losses": losses}
+
+    progress = Progress(emit, show_progress, f"{subject}: {jax.process_count()}-process job, resume", steps)
+    result["resume"] = resume(training, directory / "reference", resume_at, steps, like, committed, job, timings, progress)
+    result["timings"] = timings.rounded()
+    return result

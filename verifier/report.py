@@ -147,36 +147,42 @@ def judge_contrasts(subject: str, primary: dict[str, Any], replica: dict[str, An
         }
     )
 
+    seeds = f"seeds {settings.seed} and {settings.other_seed}"
     variant = observed["PRN002"]
-    raised = bool(variant["raised"])
+    fixed = variant["fixed"]
     rows.append(
         {
             "rule": "PRN002",
-            "symptom_observed": raised,
-            "variant": (variant["error"] or "no error")
-            + f"; seeds {settings.seed} and {settings.other_seed} share one data key: {variant['same_data_key_for_both_seeds']}",
-            "fixed": f"no KeyReuseError; seeds {settings.seed} and {settings.other_seed} end in different states",
+            # The symptom is the checker's error; a reference that raised too
+            # would make the contrast meaningless.
+            "symptom_observed": bool(variant["raised"]) and not fixed["error"],
+            "variant": f"two trainings ({seeds}) in one process: {variant['error'] or 'no error'}; "
+            f"they share one data key: {variant['same_data_key_for_both_seeds']}",
+            "fixed": f"the same two trainings: {fixed['error'] or 'no KeyReuseError'}; "
+            f"they share one data key: {fixed['same_data_key_for_both_seeds']}",
         }
     )
 
     variant = observed["PRN003"]
+    fixed = variant["fixed"]
     rows.append(
         {
             "rule": "PRN003",
-            "symptom_observed": bool(variant["raised"]),
-            "variant": (variant["error"] or "no error") + f" (edit: {variant['edit'][1]})",
-            "fixed": "the step traces and runs clean under the checker",
+            "symptom_observed": bool(variant["raised"]) and not fixed["error"],
+            "variant": f"tracing the step: {variant['error'] or 'no error'} (edited line: {variant['edit'][1]})",
+            "fixed": f"tracing the step: {fixed['error'] or 'no KeyReuseError'} (line: {variant['edit'][0]})",
         }
     )
 
     variant = observed["PRN004"]
     if variant.get("applicable", True):
+        fixed = variant["fixed"]
         rows.append(
             {
                 "rule": "PRN004",
-                "symptom_observed": bool(variant["raised"]),
-                "variant": variant["error"] or "no error",
-                "fixed": "nnx.Optimizer(..., wrt=nnx.Param) builds",
+                "symptom_observed": bool(variant["raised"]) and not fixed["error"],
+                "variant": f"building the training: {variant['error'] or 'no error'}",
+                "fixed": f"building the training: {fixed['error'] or 'no error'} (line: {variant['edit'][0]})",
             }
         )
     else:
@@ -232,35 +238,34 @@ def judge_integrity(subject: str, primary: dict[str, Any], replica: dict[str, An
 
 
 def judge_distributed(subject: str, workers: list[Worker], settings: Settings) -> list[Scenario]:
-    """Rerun and resume of a job of several processes, from every process's fingerprint."""
-    primaries = _all_results(workers, f"{subject}/primary/distributed")
-    replicas = _all_results(workers, f"{subject}/replica/distributed")
+    """Rerun and resume inside a job of several processes, from every process's fingerprints."""
+    results = _all_results(workers, f"{subject}/distributed")
     p = settings.processes
-    first = [r["uninterrupted"]["fingerprint"] for r in primaries]
-    second = [r["rerun"]["fingerprint"] for r in replicas]
-    resumed = [r["resume"]["fingerprint"] for r in replicas]
-    agree = len(set(first)) == 1 and len(set(second)) == 1 and len(set(resumed)) == 1 and len(first) == len(second) == p
+    first = [r["uninterrupted"]["fingerprint"] for r in results]
+    second = [r["rerun"]["fingerprint"] for r in results]
+    resumed = [r["resume"]["fingerprint"] for r in results]
+    agree = len(results) == p and all(len(set(prints)) == 1 for prints in (first, second, resumed))
     rerun_ok = agree and first[0] == second[0]
     resume_ok = agree and resumed[0] == first[0]
     details = {"uninterrupted": first, "rerun": second, "resumed": resumed}
-    why_disagree = "the processes of one job hold different states" if not agree else None
+    why_disagree = None if agree else "the processes of the job hold different global states"
     return [
         Scenario(
             subject,
             f"rerun ({p} processes)",
             rerun_ok,
-            f"{p} processes × 2 jobs: {short(first[0] if first else None)} {'=' if rerun_ok else '≠'} "
-            f"{short(second[0] if second else None)}",
-            why_disagree or (None if rerun_ok else "the second job ended in a different global state"),
+            f"{p}-process job, {settings.steps} steps twice: {short(first[0] if first else None)} "
+            f"{'=' if rerun_ok else '≠'} {short(second[0] if second else None)}, same on all {p} processes",
+            why_disagree or (None if rerun_ok else "a second run of the job from the same seed ended in another global state"),
             details,
         ),
         Scenario(
             subject,
             f"resume ({p} processes)",
             resume_ok,
-            f"{settings.resume_at} + restore + {settings.steps - settings.resume_at} steps in a new job: "
+            f"{settings.resume_at} + restore + {settings.steps - settings.resume_at} steps: "
             f"{short(resumed[0] if resumed else None)} {'=' if resume_ok else '≠'} {short(first[0] if first else None)}",
-            why_disagree or (None if resume_ok else "the resumed job ended in a different global state"),
+            why_disagree or (None if resume_ok else "the resumed job ended in another global state"),
             details,
         ),
     ]
@@ -306,7 +311,7 @@ def build(settings: Settings, workers: list[Worker], wall_seconds: float, parent
             curves["PRN001 variant, uninterrupted"] = primary["contrasts"]["PRN001"]["losses"]
             curves["PRN001 variant, resumed"] = replica.get("contrasts", {}).get("PRN001", {}).get("losses", [])
         losses[subject] = {"name": primary["name"], "resume_at": settings.resume_at, "curves": curves}
-        if settings.processes > 1:
+        if settings.processes > 1 and subject in settings.distributed_subjects:
             scenarios += judge_distributed(subject, workers, settings)
 
     first = next((w.environment for w in workers if w.environment is not None), None) or {}

@@ -11,9 +11,9 @@ nothing but the checkpoint folder:
     worker A: primary(nnx)      then replica(equinox)
     worker B: primary(equinox)  then replica(nnx)
 
-With ``--processes N`` two more JAX jobs of N processes each do the same,
-every process of a job running the same jobs (they form one
-``jax.distributed`` job on 127.0.0.1).
+With ``--processes N`` one more JAX job of N processes (``jax.distributed``
+on 127.0.0.1) trains, checkpoints, reruns and resumes the trainings as one
+data-parallel job; every process runs the same plan.
 
 Workers run in their own process groups; whatever happens, every group still
 alive at the end is killed. A worker that dies, reports a fatal error or
@@ -51,6 +51,7 @@ class Settings:
     """What to verify and how; built by the command line."""
 
     subjects: tuple[str, ...]
+    distributed_subjects: tuple[str, ...]
     targets: dict[str, str]
     seed: int
     other_seed: int
@@ -99,10 +100,10 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def job(kind: str, subject: str, settings: Settings, directory: Path, *, full: bool) -> dict[str, Any]:
+def job(kind: str, subject: str, settings: Settings, directory: Path, *, full: bool = True) -> dict[str, Any]:
     """The plan entry of one job. ``full`` adds contrasts, other seed and integrity probes."""
     entry: dict[str, Any] = {
-        "id": f"{subject}/{kind}" + ("" if full else "/distributed"),
+        "id": f"{subject}/{kind}",
         "kind": kind,
         "subject": subject,
         "target": settings.targets[subject],
@@ -120,7 +121,7 @@ def job(kind: str, subject: str, settings: Settings, directory: Path, *, full: b
     return entry
 
 
-def crossed_jobs(settings: Settings, root: Path, *, full: bool) -> list[list[dict[str, Any]]]:
+def crossed_jobs(settings: Settings, root: Path) -> list[list[dict[str, Any]]]:
     """Job lists of two workers: each the primary of one subject, the replica of another."""
     subjects = list(settings.subjects)
     first: list[dict[str, Any]] = []
@@ -128,8 +129,8 @@ def crossed_jobs(settings: Settings, root: Path, *, full: bool) -> list[list[dic
     for index, subject in enumerate(subjects):
         directory = root / subject
         owner, other = (first, second) if index % 2 == 0 else (second, first)
-        owner.append(job("primary", subject, settings, directory, full=full))
-        other.append(job("replica", subject, settings, directory, full=full))
+        owner.append(job("primary", subject, settings, directory))
+        other.append(job("replica", subject, settings, directory))
     # Primaries first: a replica waits for its primary's checkpoint, and its
     # own compilation hides most of that wait.
     for jobs in (first, second):
@@ -142,29 +143,30 @@ def plan_workers(settings: Settings) -> list[Worker]:
     workers: list[Worker] = []
     logs = settings.workdir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    for index, jobs in enumerate(crossed_jobs(settings, settings.workdir / "single", full=True)):
+    for index, jobs in enumerate(crossed_jobs(settings, settings.workdir / "single")):
         if jobs:
             plan = {"jobs": jobs, "progress": settings.progress, "distributed": None}
             workers.append(Worker(f"worker {'AB'[index]}", plan, logs / f"worker-{'ab'[index]}.log"))
     if settings.processes > 1:
-        for index, jobs in enumerate(crossed_jobs(settings, settings.workdir / "distributed", full=False)):
-            if not jobs:
-                continue
-            coordinator = f"127.0.0.1:{free_port()}"
-            for process_id in range(settings.processes):
-                plan = {
-                    "jobs": jobs,
-                    # One progress display per job is enough.
-                    "progress": settings.progress and process_id == 0,
-                    "distributed": {
-                        "coordinator": coordinator,
-                        "num_processes": settings.processes,
-                        "process_id": process_id,
-                        "timeout": max(30, int(settings.timeout)),
-                    },
-                }
-                name = f"job {'XY'[index]} process {process_id}"
-                workers.append(Worker(name, plan, logs / f"job-{'xy'[index]}-{process_id}.log"))
+        jobs = [
+            job("distributed", subject, settings, settings.workdir / "distributed" / subject, full=False)
+            for subject in settings.distributed_subjects
+        ]
+        # Only the loopback interface: the job never leaves this machine.
+        coordinator = f"127.0.0.1:{free_port()}"
+        for process_id in range(settings.processes):
+            plan = {
+                "jobs": jobs,
+                # One progress display for the job is enough.
+                "progress": settings.progress and process_id == 0,
+                "distributed": {
+                    "coordinator": coordinator,
+                    "num_processes": settings.processes,
+                    "process_id": process_id,
+                    "timeout": max(30, int(settings.timeout)),
+                },
+            }
+            workers.append(Worker(f"job process {process_id}", plan, logs / f"job-process-{process_id}.log"))
     return workers
 
 

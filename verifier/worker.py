@@ -77,7 +77,7 @@ def main() -> int:
         return EXIT_INTERNAL_ERROR
 
     for job in plan["jobs"]:
-        run = jobs.primary if job["kind"] == "primary" else jobs.replica
+        run = {"primary": jobs.primary, "replica": jobs.replica, "distributed": jobs.distributed}[job["kind"]]
         try:
             result = run(job, emit, bool(plan.get("progress")))
         except TargetError as error:
@@ -100,12 +100,18 @@ def main() -> int:
         emit({"type": "result", "job": job["id"], "result": result})
     timings["total"] = time.perf_counter() - started
     timings["total cpu"] = time.process_time() - started_cpu
+    if plan.get("distributed"):
+        # A barrier with the other processes of the job, so that none leaves
+        # while another still needs it.
+        jax.distributed.shutdown()
     emit({"type": "finished", "timings": {name: round(value, 3) for name, value in timings.items()}})
     events.close()
-    if plan.get("distributed"):
-        jax.distributed.shutdown()
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    # Every result is reported and every checkpoint is on disk (saves wait for
+    # completion); skip the interpreter's and JAX's slow teardown.
+    sys.stderr.flush()
+    os._exit(code)

@@ -280,6 +280,12 @@ class VerifiedCheckpoints:
         """Plain Orbax restore without any check, to show what Orbax alone does."""
         return self._manager.restore(step, args=ocp.args.StandardRestore(abstract_like(like)))
 
+    def save_unverified(self, step: int, state: Any) -> bool:
+        """Plain Orbax save without any check or record; returns what Orbax returns."""
+        saved = bool(self._manager.save(step, args=ocp.args.StandardSave(state)))
+        self._manager.wait_until_finished()
+        return saved
+
     def close(self) -> None:
         """Finish pending writes and release Orbax's resources."""
         self._manager.wait_until_finished()

@@ -18,7 +18,14 @@ from typing import Any
 PACKAGES = ("jax", "jaxlib", "flax", "equinox", "optax", "orbax-checkpoint", "numpy")
 
 # Environment variables that change how JAX or XLA compute.
-RELEVANT_VARIABLES = ("XLA_FLAGS", "JAX_ENABLE_X64", "JAX_DEFAULT_PRNG_IMPL", "JAX_THREEFRY_PARTITIONABLE", "JAX_PLATFORMS")
+RELEVANT_VARIABLES = (
+    "XLA_FLAGS",
+    "JAX_ENABLE_X64",
+    "JAX_DEFAULT_PRNG_IMPL",
+    "JAX_THREEFRY_PARTITIONABLE",
+    "JAX_PLATFORMS",
+    "JAX_COMPILATION_CACHE_DIR",
+)
 
 
 def package_versions() -> dict[str, str | None]:
@@ -64,6 +71,8 @@ def jax_record() -> dict[str, Any]:
         "default_prng_impl": str(jax.config.jax_default_prng_impl),
         "threefry_partitionable": bool(jax.config.jax_threefry_partitionable),
         "x64": bool(jax.config.jax_enable_x64),
+        "persistent_compilation_cache": bool(jax.config.jax_enable_compilation_cache)
+        and jax.config.jax_compilation_cache_dir is not None,
     }
 
 

@@ -293,6 +293,47 @@ def environment_check(workers: list[Worker], parent_affinity: list[int] | None) 
     )
 
 
+# How the phases that jobs time are grouped in the time breakdown.
+PHASE_GROUPS = {
+    "load": "imports and setup",
+    "init": "compilation (init, first step)",
+    "first step (compile)": "compilation (init, first step)",
+    "steps": "training steps",
+    "other seed": "training steps",
+    "checkpoint save": "checkpoint I/O",
+    "checkpoint restore": "checkpoint I/O",
+    "waiting for checkpoint": "waiting for the other worker",
+    "integrity probes": "integrity probes",
+    "fingerprint": "fingerprints",
+}
+
+
+def time_breakdown(workers: list[Worker]) -> dict[str, dict[str, float]]:
+    """Wall and CPU seconds per kind of work, summed over the worker processes.
+
+    Wall seconds of different workers overlap (they run at the same time);
+    CPU seconds add up to what the machine spent.
+    """
+    groups: dict[str, dict[str, float]] = {}
+
+    def add(group: str, wall: float, cpu: float | None) -> None:
+        entry = groups.setdefault(group, {"wall": 0.0, "cpu": 0.0})
+        entry["wall"] += wall
+        entry["cpu"] += cpu or 0.0
+
+    for worker in workers:
+        if worker.first_event_at is not None:
+            add("interpreter start", worker.first_event_at - worker.started_at, None)
+        add("imports and setup", worker.timings.get("import jax", 0.0), worker.timings.get("import jax cpu"))
+        add("imports and setup", worker.timings.get("import orbax and verifier", 0.0), None)
+        add("jax.distributed.initialize", worker.timings.get("jax.distributed.initialize", 0.0), None)
+        for result in worker.results.values():
+            for phase, value in result.get("timings", {}).items():
+                group = PHASE_GROUPS.get(phase, "contrast variants" if phase.startswith("contrast") else phase)
+                add(group, value["wall"], value["cpu"])
+    return {name: {"wall": round(v["wall"], 3), "cpu": round(v["cpu"], 3)} for name, v in groups.items() if v["wall"] > 0}
+
+
 def build(settings: Settings, workers: list[Worker], wall_seconds: float, parent_affinity: list[int] | None) -> dict[str, Any]:
     """The report of a finished run."""
     scenarios: list[Scenario] = [environment_check(workers, parent_affinity)]
@@ -347,7 +388,14 @@ def build(settings: Settings, workers: list[Worker], wall_seconds: float, parent
         "environment": record,
         "scenarios": [dataclasses.asdict(s) for s in scenarios],
         "losses": losses,
-        "timings": {"wall_seconds": round(wall_seconds, 3), "workers": timings},
+        "timings": {
+            "wall_seconds": round(wall_seconds, 3),
+            "breakdown": time_breakdown(workers),
+            "worker_totals": {
+                w.name: {"wall": w.timings.get("total"), "cpu": w.timings.get("total cpu")} for w in workers
+            },
+            "workers": timings,
+        },
     }
 
 
@@ -391,7 +439,9 @@ def render(report: dict[str, Any], console: Any) -> None:
         f"PRNG {jax_env.get('default_prng_impl')}, threefry_partitionable={jax_env.get('threefry_partitionable')}, "
         f"x64={jax_env.get('x64')}, CPUs {host.get('cpu_count')} (affinity {host.get('cpu_affinity')}), "
         f"XLA_FLAGS={host.get('variables', {}).get('XLA_FLAGS')!r}\n"
-        f"wall time {report['timings']['wall_seconds']:.1f} s[/dim]"
+        f"wall time {report['timings']['wall_seconds']:.1f} s; CPU seconds by kind of work over all workers: "
+        + ", ".join(f"{name} {value['cpu']:.1f}" for name, value in report["timings"]["breakdown"].items() if value["cpu"])
+        + "[/dim]"
     )
     verdict = "[bold green]every proof holds[/bold green]" if report["ok"] else "[bold red]a proof failed[/bold red]"
     console.print(verdict)

@@ -53,6 +53,9 @@ def main() -> int:
 
         timings["import jax"] = time.perf_counter() - mark
         timings["import jax cpu"] = time.process_time() - started_cpu
+        # Every worker compiles for itself: a persistent compilation cache
+        # would let a "fresh" process reuse another's work.
+        jax.config.update("jax_enable_compilation_cache", False)
         distributed = plan.get("distributed")
         if distributed:
             mark = time.perf_counter()

@@ -113,6 +113,8 @@ def test_environment_record_names_what_bit_exactness_depends_on(full_run: Verify
     assert isinstance(env["jax"]["threefry_partitionable"], bool) and isinstance(env["jax"]["x64"], bool)
     assert env["host"]["cpu_count"] >= 1 and env["host"]["cpu_affinity"] == env["host"]["parent_cpu_affinity"]
     assert "XLA_FLAGS" in env["host"]["variables"]
+    # Every worker compiled for itself: no persistent compilation cache.
+    assert env["jax"]["persistent_compilation_cache"] is False
     assert full_run.scenario("all", "same environment")["passed"]
     # Two single-process workers and a job of two processes.
     assert len(env["processes"]) == 4

@@ -171,9 +171,12 @@ def verify(args: argparse.Namespace, settings: Any, started: float) -> int:
             display.close()
             return fail(args, str(error))
     data = report.build(settings, workers, time.perf_counter() - started, environment.cpu_affinity())
-    if args.plot is not None:
-        report.plot(data, args.plot)
-    write_report(args, data)
+    try:
+        if args.plot is not None:
+            report.plot(data, args.plot)
+        write_report(args, data)
+    except OSError as error:
+        return fail(args, f"cannot write the report: {error}")
     return int(data["exit_code"])
 
 

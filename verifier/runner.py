@@ -187,8 +187,12 @@ def start(worker: Worker, events: queue.Queue[tuple[Worker, dict[str, Any] | Non
     )
     log.close()
     assert worker.process.stdin is not None and worker.process.stdout is not None
-    worker.process.stdin.write(json.dumps(worker.plan))
-    worker.process.stdin.close()
+    try:
+        worker.process.stdin.write(json.dumps(worker.plan))
+        worker.process.stdin.close()
+    except BrokenPipeError:
+        # It died at once; its exit is reported like any other death.
+        pass
     stdout: TextIO = worker.process.stdout
 
     def forward() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import textwrap
 import time
 from pathlib import Path
@@ -189,3 +190,36 @@ def test_a_worker_that_hangs_is_stopped_by_the_timeout(tmp_path: Path, monkeypat
     code = main(["--target", "hanging:make_training", "--timeout", "6"])
     assert code == 2 and time.monotonic() - started < 30
     assert "timed out after 6 s" in capsys.readouterr().err
+
+
+def child_workers() -> list[int]:
+    """Worker processes of ``prnglint verify`` that are children of this test process."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if b"prnglint.verifier.worker" in cmdline and ppid == os.getpid():
+            found.append(int(entry.name))
+    return found
+
+
+def test_a_job_process_that_dies_ends_the_run_and_no_worker_is_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_module(
+        tmp_path,
+        "dies_in_job",
+        GOOD
+        + "\n\nimport os, signal\n\n_make = make_training\n\ndef make_training():\n"
+        + "    if jax.process_index() == 1:\n        os.kill(os.getpid(), signal.SIGKILL)\n    return _make()\n",
+    )
+    monkeypatch.chdir(tmp_path)
+    code = main(["--target", "dies_in_job:make_training", "--processes", "2", "--steps", "6", "--resume-at", "2"])
+    assert code == 2
+    assert "job process 1" in capsys.readouterr().err
+    assert child_workers() == []

@@ -10,7 +10,10 @@ one training is split into two jobs that always run in different workers:
   integrity;
 * ``replica`` trains the same ``steps`` steps from ``seed`` again, then waits
   for the primary's checkpoint, restores it and trains the remaining steps
-  (and does the same for the PRN001 variant's checkpoint).
+  (and does the same for the PRN001 variant's checkpoint);
+* ``distributed`` runs in every process of a ``jax.distributed`` job: the
+  uninterrupted run with its checkpoint, a rerun and a resume, all inside the
+  job.
 
 Jobs report plain dictionaries (fingerprints, losses, observations, timings);
 the command-line process decides what passes.
@@ -55,9 +58,10 @@ class JobError(Exception):
 class Timings:
     """Wall and CPU seconds per phase, accumulated.
 
-    CPU seconds (of all threads of the process) do not grow when other
-    processes compete for the cores, so they show where the work goes even on
-    a busy machine.
+    CPU seconds (of all threads of the process) grow much less than wall
+    seconds when other processes compete for the cores, so they show where
+    the work goes even on a busy machine (XLA's compiler threads still spend
+    some CPU waiting for each other there).
     """
 
     def __init__(self) -> None:
@@ -424,6 +428,7 @@ def primary(job: dict[str, Any], emit: Emit, show_progress: bool) -> dict[str, A
         # The training reuses a key; the other proofs still deserve an answer,
         # so train again without the checker (which means compiling again).
         if checkpoints.record_path(resume_at).exists():
+            checkpoints.close()
             checkpoints = open_checkpoints(directory / "reference-unchecked")
         run = uninterrupted_run(training, seed, steps, resume_at, checkpoints, timings=timings, progress=progress)
     result["no_reuse"] = {"checked": job.get("check_reuse", True), "error": reuse_error}

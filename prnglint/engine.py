@@ -13,10 +13,12 @@ import re
 import textwrap
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any, ClassVar
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider, WhitespaceInclusivePositionProvider
+from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider, WhitespaceInclusivePositionProvider
+from libcst.metadata.position_provider import PositionProvidingCodegenState
 
 from prnglint.diagnostics import (
     INTERNAL_ERROR,
@@ -129,6 +131,12 @@ class FileContext:
         only when something is reported; a rule may ask earlier when it must.
         """
         missing = [p for p in providers if p not in self._metadata]
+        if PositionProvider in missing or WhitespaceInclusivePositionProvider in missing:
+            # Both kinds of positions come from one pass over the tree.
+            syntactic, inclusive = positions(self.module)
+            self._metadata[PositionProvider] = syntactic
+            self._metadata[WhitespaceInclusivePositionProvider] = inclusive
+            missing = [p for p in missing if p not in (PositionProvider, WhitespaceInclusivePositionProvider)]
         if missing:
             wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
             self._metadata.update(wrapper.resolve_many(missing))
@@ -334,6 +342,66 @@ def visit_batched(module: cst.Module, visitors: Sequence[cst.BatchableCSTVisitor
     walk(module)
 
 
+# --- Positions ---------------------------------------------------------------
+#
+# libcst computes positions by generating the module's code while it counts
+# lines and columns: one pass for `PositionProvider`, another for
+# `WhitespaceInclusivePositionProvider`. The engine does both in one pass, and
+# when only a few reported nodes need positions it stops after the last one.
+
+
+class _PositionsDone(Exception):
+    """Every wanted node has its positions: the rest of the code need not be generated."""
+
+
+class _BothPositions(PositionProvidingCodegenState):
+    """libcst's syntactic-position state, also recording whitespace-inclusive positions."""
+
+    inclusive: dict[cst.CSTNode, CodeRange]
+    wanted: set[cst.CSTNode] | None
+    done: bool
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        # As libcst's two states do: the inclusive span always, the syntactic
+        # one unless `record_syntactic_position` already stored a narrower one.
+        start = self._stack.pop()
+        span = CodeRange(start, CodePosition(self.line, self.column))
+        self.inclusive[node] = span
+        syntactic = self.provider._computed
+        if node not in syntactic:
+            syntactic[node] = span
+        wanted = self.wanted
+        if wanted is not None and node in wanted:
+            wanted.discard(node)
+            if not wanted:
+                self.done = True
+                raise _PositionsDone
+
+
+def positions(
+    module: cst.Module, wanted: Iterable[cst.CSTNode] | None = None
+) -> tuple[dict[cst.CSTNode, CodeRange], dict[cst.CSTNode, CodeRange]]:
+    """(`PositionProvider`, `WhitespaceInclusivePositionProvider`) spans of `module`'s nodes, in one pass.
+
+    With `wanted`, only those nodes' spans are sure to be right (and present):
+    generation stops once it has passed the last of them.
+    """
+    holder = SimpleNamespace(_computed={})
+    state = _BothPositions(default_indent=module.default_indent, default_newline=module.default_newline, provider=holder)  # type: ignore[arg-type]
+    state.inclusive = {}
+    state.wanted = set(wanted) if wanted is not None else None
+    state.done = False
+    if state.wanted is not None and not state.wanted:
+        return {}, {}
+    try:
+        module._codegen(state)
+    except Exception:
+        # Stopping early unwinds through libcst's bookkeeping, which may trip over spans never computed.
+        if not state.done:
+            raise
+    return holder._computed, state.inclusive
+
+
 # --- Running ------------------------------------------------------------------
 
 
@@ -409,14 +477,22 @@ def rules_that_may_fire(text: str, rules: Sequence[type[Rule]], *, prefilter: bo
 
 def _materialize(context: FileContext) -> list[Diagnostic]:
     needs_edits = any(fix is not None for _, _, _, fix in context.reports)
-    providers = [PositionProvider, WhitespaceInclusivePositionProvider] if needs_edits else [PositionProvider]
-    metadata = context.metadata(*providers)
-    positions = metadata[PositionProvider]
+    if PositionProvider in context._metadata:
+        providers = [PositionProvider, WhitespaceInclusivePositionProvider] if needs_edits else [PositionProvider]
+        metadata = context.metadata(*providers)
+    else:
+        # Nobody needed positions before: compute them only as far as the last node that needs one.
+        wanted = {node for _, node, _, _ in context.reports}
+        for _, _, _, spec in context.reports:
+            wanted.update(edit.node for edit in (spec.edits if spec is not None else ()))
+        syntactic, inclusive = positions(context.module, wanted)
+        metadata = {PositionProvider: syntactic, WhitespaceInclusivePositionProvider: inclusive}
+    positions_of = metadata[PositionProvider]
     lines = split_lines(context.source)
     diagnostics: list[Diagnostic] = []
     seen: set[tuple[str, int, int, int, int]] = set()
     for rule, node, message, spec in context.reports:
-        span = positions[node]
+        span = positions_of[node]
         start = Location(span.start.line, span.start.column + 1)
         end = Location(span.end.line, span.end.column + 1)
         identity = (rule.code, start.row, start.column, end.row, end.column)
@@ -425,7 +501,7 @@ def _materialize(context: FileContext) -> list[Diagnostic]:
         seen.add(identity)
         fix = None
         if spec is not None:
-            fix = _fix_from_spec(spec, context.module, positions, metadata.get(WhitespaceInclusivePositionProvider), lines)
+            fix = _fix_from_spec(spec, context.module, positions_of, metadata.get(WhitespaceInclusivePositionProvider), lines)
         diagnostics.append(Diagnostic(rule.code, message, context.filename, start, end, fix))
     return diagnostics
 

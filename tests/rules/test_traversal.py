@@ -110,3 +110,34 @@ def test_attribute_hooks_fall_back_to_libcst() -> None:
     visitor = FuncHook()
     engine.visit_batched(cst.parse_module("f(g(x))\n"), [visitor])
     assert visitor.seen == ["func", "func"]
+
+
+# --- Positions: one pass for both providers, stopping after the last wanted node ---
+
+
+def assert_same_positions(code: str) -> None:
+    from libcst.metadata import MetadataWrapper, PositionProvider, WhitespaceInclusivePositionProvider
+
+    module = cst.parse_module(code)
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    expected = wrapper.resolve_many([PositionProvider, WhitespaceInclusivePositionProvider])
+    syntactic, inclusive = engine.positions(module)
+    assert syntactic == dict(expected[PositionProvider])
+    assert inclusive == dict(expected[WhitespaceInclusivePositionProvider])
+    # Stopping early: every third node, and the first node alone.
+    nodes = list(expected[PositionProvider])
+    for wanted in (nodes[::3], nodes[len(nodes) // 2 : len(nodes) // 2 + 1]):
+        syntactic, inclusive = engine.positions(module, wanted)
+        for node in wanted:
+            assert syntactic[node] == expected[PositionProvider][node]
+            assert inclusive[node] == expected[WhitespaceInclusivePositionProvider][node]
+
+
+@pytest.mark.parametrize("name", sorted(SYNTAX))
+def test_same_positions_on_every_kind_of_syntax(name: str) -> None:
+    assert_same_positions(SYNTAX[name])
+
+
+@pytest.mark.parametrize("path", _installed_sample(4), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_same_positions_on_installed_sources(path: Path) -> None:
+    assert_same_positions(path.read_text(encoding="utf-8"))

@@ -12,7 +12,7 @@ the function.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import libcst as cst
 
@@ -25,9 +25,13 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def plan_fixes(
-    findings: Sequence[Finding], graph: Graph, split: str | None, code: str
+    findings: Sequence[Finding], graph: Graph, split: str | None, code: Callable[[], str]
 ) -> dict[int, FixSpec]:
-    """Fixes for groups of reuses, keyed by `id()` of the finding that carries each."""
+    """Fixes for groups of reuses, keyed by `id()` of the finding that carries each.
+
+    `code` gives the source of the function, asked for only when a fix is
+    planned: new names must not clash with any name it uses.
+    """
     if split is None:
         return {}
     groups: dict[int, list[Finding]] = {}
@@ -45,7 +49,7 @@ def plan_fixes(
         if not _fixable(uses):
             continue
         if taken is None:
-            taken = set(_IDENTIFIER.findall(code))
+            taken = set(_IDENTIFIER.findall(code()))
         path = first.path
         names = _subkey_names(path, len(uses), taken)
         taken.update(names)

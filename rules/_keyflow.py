@@ -17,6 +17,7 @@ times, so the cost stays linear in the size of the function.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,13 @@ from prnglint.rules._keyir import Bind, Effect, Graph, Kill, Use
 from prnglint.rules._keysummary import PathEffect, Summary, split_root
 
 _MAX_VISITS = 4
+# Bounds on the abstract state that keep every operation and join cheap, so
+# that the cost stays linear however long a function is: a path holding more
+# possible values than this is widened to one merged value, and a key records
+# at most this many fold_in literals and consumed elements.
+_MAX_VALUES = 16
+_MAX_LITERALS = 32
+_MAX_PARTS = 32
 
 Val = Any  # int for a value made by a binding or on entry, (parent, index) for an element
 
@@ -65,7 +73,10 @@ class Status:
         return FRESH
 
     def with_part(self, index: str, status: "Status") -> "Status":
-        parts = tuple(sorted([(k, s) for k, s in self.parts if k != index] + [(index, status)], key=lambda p: p[0]))
+        others = [(k, s) for k, s in self.parts if k != index]
+        if len(others) >= _MAX_PARTS:
+            return self
+        parts = tuple(sorted(others + [(index, status)], key=lambda p: p[0]))
         return Status(self.consumed, self.folded, self.literals, parts)
 
     def any_part_consumed(self) -> Use | None:
@@ -125,6 +136,7 @@ class KeyFlow:
         self._versions: dict[tuple[int, int], int] = {}
         self._version_of: dict[int, int] = {}
         self._version_block: dict[int, int] = {}
+        self._merged: dict[tuple[str, int], int] = {}
         self._next_vid = 0
         self._prepare()
 
@@ -148,7 +160,7 @@ class KeyFlow:
         # that the dataflow ignores every other variable. Parameters and names
         # from enclosing scopes are tracked too, for the function's summary.
         bound_locals = graph.bound - set(graph.params) - graph.declared
-        seeds: set[str] = set(graph.params)
+        seeds: set[str] = set()
         links: dict[str, set[str]] = {}
 
         def link(a: str, b: str) -> None:
@@ -187,11 +199,53 @@ class KeyFlow:
                 if char in ".[" and index > 0:
                     parents.add(path[:index])
         self.has_children = parents
+        self.death = self._deaths(ops)
         self.entry_candidates = [
             path
             for path in sorted(candidates)
             if not path.endswith("]") and split_root(path)[0] not in bound_locals and "#" not in path
         ]
+
+    def _deaths(self, ops: list[Any]) -> dict[str, int]:
+        """The index of the last operation that refers to each candidate path.
+
+        A reference inside a loop keeps the path alive to the end of the
+        outermost loop around it, since the back edge can bring control to it
+        again. Dropping paths once they are dead keeps the states small, so
+        that the cost of the analysis stays linear in the size of a function
+        however many keys it makes.
+        """
+        outermost: list[tuple[int, int]] = []
+        for start, end in sorted(self.graph.loops):
+            if outermost and start < outermost[-1][1]:
+                if end > outermost[-1][1]:
+                    outermost[-1] = (outermost[-1][0], end)
+                continue
+            outermost.append((start, end))
+        starts = [start for start, _ in outermost]
+
+        def extended(index: int) -> int:
+            position = bisect.bisect_right(starts, index) - 1
+            if position >= 0 and index < outermost[position][1]:
+                return outermost[position][1]
+            return index
+
+        candidates = self.candidates
+        death: dict[str, int] = {}
+        for op in ops:
+            paths = [op.path]
+            if isinstance(op, Bind):
+                paths.extend(data[0] if kind == "elem" else data for kind, data in _source_parts(op.source) if kind in ("alias", "elem", "item", "stream"))
+            last = extended(op.index)
+            for path in paths:
+                while True:
+                    if path in candidates and death.get(path, -1) < last:
+                        death[path] = last
+                    cut = max(path.rfind("."), path.rfind("["))
+                    if cut <= 0:
+                        break
+                    path = path[:cut]
+        return death
 
     # --- Running -----------------------------------------------------------------------
 
@@ -218,9 +272,15 @@ class KeyFlow:
             if visits[block_id] > _MAX_VISITS:
                 continue
             env_in, status_in = states[block_id]
-            env = dict(env_in)
+            ops = blocks[block_id].ops
+            if ops:
+                start = ops[0].index
+                death = self.death
+                env = {path: values for path, values in env_in.items() if death.get(path, -1) >= start}
+            else:
+                env = dict(env_in)
             status = dict(status_in)
-            for op in blocks[block_id].ops:
+            for op in ops:
                 kind = type(op)
                 if kind is Use:
                     if op.path in self.candidates:  # type: ignore[union-attr]
@@ -304,6 +364,35 @@ class KeyFlow:
             status[value] = merged_status
         if env is old_env and status is old_status:
             return old
+        wide = [path for path, values in env.items() if len(values) > _MAX_VALUES]
+        if wide:
+            env, status = self._widen(env, status, wide, block)
+        return env, status
+
+    def _widen(
+        self, env: dict[str, frozenset[Val]], status: dict[Val, Status], paths: list[str], block: int
+    ) -> "State":
+        """Merge the values of `paths` into one value per path (keeping its may-status)."""
+        env = dict(env)
+        status = dict(status)
+        for path in paths:
+            key = (path, block)
+            merged = self._merged.get(key)
+            if merged is None:
+                merged = self._merged[key] = self._new_vid()
+                self.parents[merged] = set()
+            roots = {value for value in env[path] if not isinstance(value, tuple)}
+            self.parents[merged].update(roots - {merged})
+            joined = status.get(merged, FRESH)
+            for value in roots:
+                if value != merged and value in status:
+                    joined = _join_status(joined, status.pop(value))
+            if joined is not FRESH:
+                status[merged] = joined
+            renames = {value: merged for value in roots}
+            for other, values in env.items():
+                if values & roots:
+                    env[other] = frozenset(_rename(value, renames) for value in values)
         return env, status
 
     # --- Transfer functions -------------------------------------------------------------
@@ -371,7 +460,11 @@ class KeyFlow:
             current = _get(status, value)
             if effect is Effect.FOLD:
                 literals = current.literals
-                if op.literal is not None and all(literal != op.literal for literal, _ in literals):
+                if (
+                    op.literal is not None
+                    and len(literals) < _MAX_LITERALS
+                    and all(literal != op.literal for literal, _ in literals)
+                ):
                     literals = literals + ((op.literal, op),)
                 _set(status, value, Status(current.consumed, current.folded or op, literals, current.parts))
             elif current.consumed is None:

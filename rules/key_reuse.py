@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 import libcst as cst
+from libcst.metadata import PositionProvider
 
 from prnglint.diagnostics import Applicability
 from prnglint.engine import FileContext, FixSpec, Invalid, Rule, Valid
@@ -313,6 +314,7 @@ class KeyReuse(Rule):
         self._classes: list[str | None] = []
         self._equinox: bool | None = None
         self._roots: frozenset[str] | None = None
+        self._lines: list[str] | None = None
 
     # --- Collecting functions -----------------------------------------------------
 
@@ -434,10 +436,7 @@ class KeyReuse(Rule):
         return interesting
 
     def _report(self, result: FrameResult, split: str | None, clone: str, reported: set[int]) -> None:
-        code = self.context.source if isinstance(result.graph.node, cst.Module) else None
-        if code is None:
-            code = self.context.module.code_for_node(result.graph.node)
-        fixes = plan_fixes(result.findings, result.graph, split, code)
+        fixes = plan_fixes(result.findings, result.graph, split, lambda: self._code_of(result.graph.node))
         for finding in result.findings:
             node = finding.use.node
             if id(node) in reported:
@@ -446,6 +445,15 @@ class KeyReuse(Rule):
             message = self._message(finding, split or "jax.random.split", clone)
             fix: FixSpec | None = fixes.get(id(finding))
             self.report(node, message, fix=fix)
+
+    def _code_of(self, node: cst.CSTNode) -> str:
+        """The source lines of `node` (the whole file for the module)."""
+        if isinstance(node, cst.Module):
+            return self.context.source
+        span = self.context.metadata(PositionProvider)[PositionProvider][node]
+        if self._lines is None:
+            self._lines = self.context.source.splitlines()
+        return "\n".join(self._lines[span.start.line - 1 : span.end.line])
 
     def _message(self, finding: Finding, split: str, clone: str) -> str:
         use = finding.use

@@ -188,9 +188,31 @@ NON_CONSUMING_CALLS = frozenset(
         "numpy.size",
         "warnings.warn",
         "typing.cast",
+        # Comparisons (SEMANTICS.md: `==` and `!=` have no effect).
+        "jax.numpy.array_equal",
+        "jax.numpy.array_equiv",
+        "jax.numpy.allclose",
+        "numpy.array_equal",
+        "numpy.allclose",
+        # Saving a key is not drawing from it.
+        "equinox.tree_serialise_leaves",
+        "numpy.save",
+        "numpy.savez",
+        "numpy.savez_compressed",
+        "jax.numpy.save",
     }
 )
-NON_CONSUMING_PREFIXES = ("chex.assert_", "logging.", "absl.logging.", "numpy.testing.", "jax.numpy.testing.")
+NON_CONSUMING_PREFIXES = (
+    "chex.assert_",
+    "logging.",
+    "absl.logging.",
+    "numpy.testing.",
+    "jax.numpy.testing.",
+    "orbax.checkpoint.",
+    "flax.serialization.",
+    "pickle.",
+    "json.",
+)
 # Builtins that only inspect or iterate their arguments. Matched by spelling,
 # and only when the file does not bind the name itself.
 NON_CONSUMING_BUILTINS = frozenset(
@@ -237,6 +259,10 @@ ALIAS_CALLS = frozenset(
         "jax.numpy.ravel",
         "copy.copy",
         "copy.deepcopy",
+        "jax.block_until_ready",
+        "jax.device_get",
+        "numpy.asarray",
+        "numpy.array",
     }
 )
 ALIAS_METHODS = frozenset({"reshape", "copy", "squeeze", "ravel", "flatten", "block_until_ready", "astype"})

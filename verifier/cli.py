@@ -59,8 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="also run the first selected training (nnx by default) as one jax.distributed job of N local processes "
         "and prove its rerun and resume",
     )
-    parser.add_argument("--workdir", type=Path, help="folder for checkpoints and logs (default: a temporary folder)")
-    parser.add_argument("--keep", action="store_true", help="keep the checkpoints and worker logs")
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        help="where to put checkpoints and worker logs: a new folder is made inside it (default: a temporary folder)",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep that folder instead of removing it at the end")
     parser.add_argument("--output-format", choices=("text", "json"), default="text", help="report format (default: text)")
     parser.add_argument("--output-file", type=Path, help="write the report to this file instead of standard output")
     parser.add_argument("--plot", type=Path, metavar="FILE.png", help="draw the loss curves into this PNG file")

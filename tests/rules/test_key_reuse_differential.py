@@ -6,11 +6,15 @@ run with a typed key under `jax.debug_key_reuse(True)`, eagerly and under
 must report; where JAX passes, PRN003 must stay silent, except in the cases
 marked `sees-further` (derivations after consumption, SEMANTICS.md), where it
 must report although JAX passes. The header must also say what JAX does.
+
+The same comparison then runs on a few hundred generated programs.
 """
 
 from __future__ import annotations
 
 import inspect
+import itertools
+import random
 import warnings
 
 import pytest
@@ -68,3 +72,104 @@ def test_prn003_agrees_with_the_runtime_checker(case: Case) -> None:
     else:
         assert case.runtime == "passes", "JAX passes; the header says otherwise"
         assert not reported, "JAX passes but PRN003 reports"
+
+
+# --- Generated programs --------------------------------------------------------
+
+
+class _Program:
+    """A random function of splits, draws, aliases, elements, folds, branches and loops.
+
+    Every `if` tests a flag of its own, so running the function for every
+    combination of flags runs every path through it: PRN003, which reasons
+    about all paths at once, must report exactly when some run makes JAX
+    raise. Programs that fold are exempt from the silent direction: there
+    PRN003 also reports derivations from consumed keys, which JAX allows.
+    """
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+        self.random = random.Random(seed)
+        self.lines = ["import jax", "", "", "def case(key, flags):", "    out = []", "    k0 = key"]
+        self.names = itertools.count(1)
+        self.flags = 0
+        self.folds = False
+        self._block(1, ["k0"], 0, 6)
+        self.lines.append("    return out")
+        self.text = "\n".join(self.lines) + "\n"
+
+    def _new(self) -> str:
+        return f"k{next(self.names)}"
+
+    def _block(self, indent: int, defined: list[str], depth: int, budget: int) -> list[str]:
+        pad = "    " * indent
+        choose = self.random
+        for _ in range(choose.randint(1, budget)):
+            kinds = ["split", "sample", "alias", "element", "fold", "if", "loop"]
+            weights = [4, 5, 2, 2, 1, 2 if depth < 3 else 0, 1 if depth < 2 else 0]
+            kind = choose.choices(kinds, weights)[0]
+            source = choose.choice(defined)
+            if kind == "split":
+                first, second = choose.choice([*defined, self._new()]), self._new()
+                self.lines.append(f"{pad}{first}, {second} = jax.random.split({source})")
+                defined = list(dict.fromkeys([*defined, first, second]))
+            elif kind == "sample":
+                self.lines.append(f"{pad}out.append(jax.random.normal({source}))")
+            elif kind == "alias":
+                target = choose.choice([*defined, self._new()])
+                self.lines.append(f"{pad}{target} = {source}")
+                defined = list(dict.fromkeys([*defined, target]))
+            elif kind == "element":
+                keys, target = self._new() + "s", self._new()
+                self.lines.append(f"{pad}{keys} = jax.random.split({source}, 3)")
+                self.lines.append(f"{pad}{target} = {keys}[{choose.randint(0, 2)}]")
+                defined = [*defined, target]
+            elif kind == "fold":
+                self.folds = True
+                target = self._new()
+                self.lines.append(f"{pad}{target} = jax.random.fold_in({source}, {choose.randint(0, 2)})")
+                defined = [*defined, target]
+            elif kind == "if":
+                self.lines.append(f"{pad}if flags[{self.flags}]:")
+                self.flags += 1
+                then = self._block(indent + 1, defined, depth + 1, 3)
+                self.lines.append(f"{pad}else:")
+                orelse = self._block(indent + 1, defined, depth + 1, 3)
+                defined = [name for name in then if name in orelse]
+            else:
+                self.lines.append(f"{pad}for _ in range(2):")
+                defined = self._block(indent + 1, defined, depth + 1, 3)
+        return defined
+
+    def raises(self) -> bool:
+        """True if some combination of flags makes JAX raise `KeyReuseError`."""
+        namespace: dict[str, object] = {}
+        exec(compile(self.text, "generated.py", "exec"), namespace)
+        function = namespace["case"]
+        assert callable(function)
+        for flags in itertools.product((False, True), repeat=self.flags):
+            with jax.debug_key_reuse(True), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                try:
+                    function(jax.random.key(0), flags)
+                except KeyReuseError:
+                    return True
+        return False
+
+
+PROGRAMS = [program for program in map(_Program, range(400)) if program.flags <= 5]
+
+
+def test_generated_programs_mix_both_outcomes() -> None:
+    outcomes = [program.raises() for program in PROGRAMS[:100]]
+    assert 20 <= sum(outcomes) <= 90
+
+
+@pytest.mark.parametrize("program", PROGRAMS, ids=lambda program: f"seed{program.seed}")
+def test_generated_program_agrees_with_the_runtime_checker(program: _Program) -> None:
+    raised = program.raises()
+    reported = bool(lint(program.text))
+    if raised:
+        assert reported, program.text
+    elif not program.folds:
+        assert not reported, program.text

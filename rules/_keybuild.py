@@ -970,11 +970,11 @@ def _pattern_names(pattern: cst.MatchPattern) -> list[str]:
             stack.extend(element.pattern for element in item.elements)
         elif isinstance(item, cst.MatchSequence):
             stack.extend(
-                element.pattern if isinstance(element, cst.MatchSequenceElement) else element
+                element.value if isinstance(element, cst.MatchSequenceElement) else element
                 for element in item.patterns
             )
         elif isinstance(item, cst.MatchClass):
-            stack.extend(element.pattern for element in item.patterns)
+            stack.extend(element.value for element in item.patterns)
             stack.extend(element.pattern for element in item.kwds)
         elif isinstance(item, cst.MatchOr):
             stack.extend(element.pattern for element in item.patterns)

@@ -106,7 +106,9 @@ class CallResolver:
             if qualname in _jax.REPEATING_CALLS:
                 return self._repeating(site, _jax.REPEATING_CALLS[qualname], qualname)
             if qualname == _jax.RNGS:
-                return self._uses(site, site.args, Effect.FOLD, keypos_all=True)
+                # `nnx.Rngs(key)` folds counters into a key it is given (often
+                # it is given an int seed instead, so this is no key position).
+                return self._uses(site, site.args, Effect.FOLD)
             return self._unknown(site, qualname)
         if site.callee is not None:
             return self._named(site, site.callee)
@@ -391,7 +393,6 @@ class CallResolver:
         effect: Effect,
         *,
         key_keyword: bool = False,
-        keypos_all: bool = False,
     ) -> list[Op]:
         # One call consumes each key once, however many of its arguments
         # carry it: `jnp.stack([k, k])`, or the two branches of `lax.cond`.
@@ -400,7 +401,7 @@ class CallResolver:
         for arg in args:
             if arg.keyword == "rngs" and arg.value is not None and arg.value[0] == "path":
                 continue  # an `nnx.Rngs` is never consumed (a linen `rngs={...}` dict of keys is)
-            keypos = keypos_all or (key_keyword and arg.keyword == "key")
+            keypos = key_keyword and arg.keyword == "key"
             for path, node in _paths(arg.value):
                 target = self.graph.closures.get(path)
                 if target is not None:

@@ -493,7 +493,7 @@ class KeyReuse(Rule):
             )
         if kind == "fold-after-consume":
             return (
-                f"`fold_in` derives from `{path}`, which {by} already consumed on line {line}: "
+                f"{self._describe(use)} derives a key from `{path}`, which {by} already consumed on line {line}: "
                 f"`fold_in(k, i)` equals `split(k, n)[i]`, so the derived key repeats one already used; "
                 f"split `{path}` first and fold into one of the parts"
             )

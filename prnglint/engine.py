@@ -477,6 +477,12 @@ def rules_that_may_fire(text: str, rules: Sequence[type[Rule]], *, prefilter: bo
 
 def _materialize(context: FileContext) -> list[Diagnostic]:
     needs_edits = any(fix is not None for _, _, _, fix in context.reports)
+    if needs_edits and context.module.code != context.source:
+        # libcst reproduces a few whitespace-only layouts inexactly (blank lines before a
+        # whitespace-only last line, for one); its positions then describe its text rather
+        # than the file's, and an edit could land in the wrong place. Report, do not fix.
+        context.reports = [(rule, node, message, None) for rule, node, message, _ in context.reports]
+        needs_edits = False
     if PositionProvider in context._metadata:
         providers = [PositionProvider, WhitespaceInclusivePositionProvider] if needs_edits else [PositionProvider]
         metadata = context.metadata(*providers)

@@ -304,3 +304,14 @@ def test_unified_diff_marks_a_missing_final_newline() -> None:
         "\\ No newline at end of file",
     ]
     assert unified_diff("same\n", "same\n", "m.py") == ""
+
+
+def test_a_file_libcst_does_not_reproduce_exactly_is_reported_but_not_fixed() -> None:
+    # libcst drops the blank line before a whitespace-only last line; its positions would then
+    # describe another text than the file's, so an edit could land in the wrong place.
+    text = "x = bad\n\n \n"
+    assert cst.parse_module(text).code != text
+    result = _fix(text, RenameBad)
+    assert result.text == text
+    assert [d.code for d in result.remaining] == ["TST001"]
+    assert result.remaining[0].fix is None

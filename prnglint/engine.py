@@ -319,6 +319,9 @@ def visit_batched(module: cst.Module, visitors: Sequence[cst.BatchableCSTVisitor
             (visits if kind == "visit" else leaves).setdefault(node_type, []).append(getattr(visitor, name))
     fields_of = _CHILD_FIELDS
     node_class = cst.CSTNode
+    # Two nodes in three are layout; unless a visitor hooks some, skip them all.
+    hooked = {*visits, *leaves}
+    layout = _LAYOUT if not any(cls.__name__ in hooked for cls in _LAYOUT) else frozenset()
 
     def walk(node: cst.CSTNode) -> None:
         cls = type(node)
@@ -330,16 +333,52 @@ def visit_batched(module: cst.Module, visitors: Sequence[cst.BatchableCSTVisitor
             fields = _child_fields(node)
         for field in fields:
             value = getattr(node, field)
+            if type(value) in layout:
+                continue
             if isinstance(value, node_class):
                 walk(value)
             elif type(value) is tuple or type(value) is list:
                 for child in value:
-                    if isinstance(child, node_class):
+                    if type(child) not in layout and isinstance(child, node_class):
                         walk(child)
         for method in leaves.get(name, ()):
             method(node)
 
     walk(module)
+
+
+def _layout_classes() -> frozenset[type]:
+    """Node classes that hold only layout (whitespace, comments, punctuation, operators), all the way down."""
+    kinds = (
+        cst.BaseParenthesizableWhitespace,
+        cst.BaseBinaryOp,
+        cst.BaseBooleanOp,
+        cst.BaseCompOp,
+        cst.BaseUnaryOp,
+        cst.BaseAugOp,
+    )
+    tokens = (
+        cst.TrailingWhitespace,
+        cst.EmptyLine,
+        cst.Comment,
+        cst.Newline,
+        cst.Comma,
+        cst.Dot,
+        cst.Colon,
+        cst.Semicolon,
+        cst.AssignEqual,
+        cst.LeftParen,
+        cst.RightParen,
+        cst.LeftSquareBracket,
+        cst.RightSquareBracket,
+        cst.LeftCurlyBrace,
+        cst.RightCurlyBrace,
+    )
+    found = {value for value in vars(cst).values() if isinstance(value, type) and issubclass(value, kinds)}
+    return frozenset(cls for cls in found | set(tokens) if not getattr(cls, "__abstractmethods__", None))
+
+
+_LAYOUT = _layout_classes()
 
 
 # --- Positions ---------------------------------------------------------------

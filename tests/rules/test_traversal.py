@@ -22,7 +22,7 @@ NODE_TYPES = sorted(
 )
 
 
-def _recorder_class() -> type[cst.BatchableCSTVisitor]:
+def _recorder_class(node_types: list[str]) -> type[cst.BatchableCSTVisitor]:
     def hook(kind: str, node_type: str):
         def method(self, node: cst.CSTNode) -> None:
             self.log.append((kind, node_type, id(node)))
@@ -31,23 +31,27 @@ def _recorder_class() -> type[cst.BatchableCSTVisitor]:
         return method
 
     namespace = {}
-    for node_type in NODE_TYPES:
+    for node_type in node_types:
         namespace[f"visit_{node_type}"] = hook("visit", node_type)
         namespace[f"leave_{node_type}"] = hook("leave", node_type)
     return type("Recorder", (cst.BatchableCSTVisitor,), namespace)
 
 
-Recorder = _recorder_class()
+# Hooks on every node type (so the walk may skip nothing), and on every type
+# but layout (whitespace, punctuation, operators), which the walk then skips.
+Recorder = _recorder_class(NODE_TYPES)
+SyntaxRecorder = _recorder_class(sorted(set(NODE_TYPES) - {cls.__name__ for cls in engine._LAYOUT}))
 
 
 def assert_same_walk(code: str) -> None:
     module = cst.parse_module(code)
-    ours, theirs = Recorder(), Recorder()
-    ours.log, theirs.log = [], []
-    engine.visit_batched(module, [ours])
-    cst.visit_batched(module, [theirs])
-    assert ours.log == theirs.log
-    assert len(ours.log) > 0
+    for recorder in (Recorder, SyntaxRecorder):
+        ours, theirs = recorder(), recorder()
+        ours.log, theirs.log = [], []
+        engine.visit_batched(module, [ours])
+        cst.visit_batched(module, [theirs])
+        assert ours.log == theirs.log
+        assert len(ours.log) > 0
 
 
 SYNTAX = {

@@ -23,7 +23,6 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -244,6 +243,8 @@ class Cache:
 
 def _write_atomically(target: Path, data: bytes) -> None:
     """Write `data` to a temporary file beside `target`, then rename it over `target`."""
+    import tempfile
+
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
     try:
         with os.fdopen(handle, "wb") as stream:

@@ -27,7 +27,6 @@ from prnglint.config import Settings
 from prnglint.diagnostics import INTERNAL_ERROR, Diagnostic
 from prnglint.engine import Rule, internal_error, io_error, lint_source, rules_that_may_fire
 from prnglint.files import FoundFile
-from prnglint.notebook import is_notebook, lint_notebook_bytes, lint_notebook_path
 from prnglint.source import SourceError, SourceFile, read_source
 
 if TYPE_CHECKING:
@@ -44,6 +43,11 @@ CHUNKS_PER_WORKER = 16
 
 PYTHON = "python"
 NOTEBOOK = "notebook"
+
+
+def is_notebook(path: Path) -> bool:
+    """`prnglint.notebook.is_notebook`, without importing the notebook reader for runs that have none."""
+    return str(path).endswith(".ipynb")
 
 
 @dataclass
@@ -99,6 +103,8 @@ def lint_file(path: Path, rules: Sequence[type[Rule]], settings: Settings, *, ke
     """Read and lint one file in this process; unreadable files become an E902 diagnostic."""
     name = display_name(path)
     if is_notebook(path):
+        from prnglint.notebook import lint_notebook_path
+
         # A notebook's findings carry their cell's text; there is no one source to keep.
         return FileResult(path, lint_notebook_path(path, name, rules, settings.rule_options))
     try:
@@ -188,6 +194,8 @@ def _answer_without_linting(
         try:
             raw = path.read_bytes()
         except OSError:
+            from prnglint.notebook import lint_notebook_path
+
             # The notebook reader words the error.
             return FileResult(path, lint_notebook_path(path, name, rules, settings.rule_options))
         key = cache.key(raw, [NOTEBOOK, *(rule.code for rule in rules)]) if cache is not None else None
@@ -233,6 +241,8 @@ def _lint_one(name: str, kind: str, payload: str | bytes, rules: Sequence[type[R
 
     try:
         if kind == NOTEBOOK:
+            from prnglint.notebook import lint_notebook_bytes
+
             assert isinstance(payload, bytes)
             diagnostics = lint_notebook_bytes(payload, name, rules, options)
         else:
@@ -295,6 +305,13 @@ def _lint_in_pool(
     )
     try:
         futures = {pool.submit(_lint_chunk, [item.task() for item in chunk]): chunk for chunk in _chunks(work, workers)}
+    except OSError:
+        # No processes to be had (a sandbox, a process limit): lint here instead.
+        pool.shutdown(wait=False, cancel_futures=True)
+        for item in work:
+            done(item, _lint_one(item.name, item.kind, item.payload, item.rules, options))
+        return
+    try:
         for future in as_completed(futures):
             try:
                 finished = future.result()
@@ -327,6 +344,11 @@ _worker_options: Mapping[str, Any] = {}
 def _start_worker(options: Mapping[str, Any]) -> None:
     global _worker_options
     _worker_options = options
+    # Ctrl-C is the main process's to handle: it stops the pool; workers
+    # printing their own KeyboardInterrupt tracebacks would only be noise.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # What the parent had loaded (libcst, the rules) lives as long as the
     # worker: keep it out of the garbage collector's way.
     import gc

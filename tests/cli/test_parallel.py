@@ -125,6 +125,19 @@ def test_a_dying_worker_costs_only_errors_not_the_run(sample: Path, capsys, monk
     assert opt_lines and all("E000" in line for line in opt_lines)
 
 
+def test_no_processes_to_be_had_means_linting_here(sample: Path, pools: list[int], capsys, monkeypatch) -> None:
+    from concurrent.futures import ProcessPoolExecutor
+
+    reference = _check(capsys, monkeypatch, sample, "--jobs", "1", "--no-cache")
+
+    def refuse(self, *args, **kwargs):
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", refuse)
+    assert _check(capsys, monkeypatch, sample, "--jobs", "2", "--no-cache") == reference
+    assert len(pools) == 1  # a pool was tried, and refused
+
+
 def test_lint_files_keeps_its_old_signature(tmp_path: Path) -> None:
     from prnglint.config import Settings
     from prnglint.files import FoundFile

@@ -70,7 +70,7 @@ def literal_of(node: cst.BaseExpression) -> str | None:
 class GraphBuilder:
     """Translate one function, lambda or module body into a `Graph`."""
 
-    def __init__(self, node: cst.CSTNode, context: FileContext) -> None:
+    def __init__(self, node: cst.CSTNode, context: FileContext, *, rngs_possible: bool = True) -> None:
         self.node = node
         self.context = context
         self.blocks: list[Block] = []
@@ -93,6 +93,9 @@ class GraphBuilder:
         self.not_closures: set[str] = set()
         self.closure_renames: dict[int, dict[str, str]] = {}
         self.rngs: set[str] = set()
+        # Only a name resolving to `flax.nnx.Rngs` makes an `Rngs`; a file
+        # without the word has none (the caller checks the text once).
+        self.rngs_possible = rngs_possible
 
     # --- Entry points ---------------------------------------------------------
 
@@ -146,6 +149,8 @@ class GraphBuilder:
                     self.rngs.add(name)
 
     def _is_rngs_annotation(self, node: cst.BaseExpression) -> bool:
+        if not self.rngs_possible:
+            return False
         stack = [node]
         while stack:
             item = stack.pop()

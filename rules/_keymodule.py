@@ -46,6 +46,7 @@ class KeyModule:
         self._owners: dict[int, tuple[ClassInfo, str | None]] = {}
         self._module_names: set[str] = set()
         self._index(context.module)
+        self._rngs_possible = "Rngs" in context.source
         self.results: dict[int, FrameResult | None] = {}
         self._active: set[int] = set()
 
@@ -147,7 +148,7 @@ class KeyModule:
         return result
 
     def _analyze(self, node: cst.CSTNode) -> FrameResult:
-        graph = GraphBuilder(node, self.context).build()
+        graph = GraphBuilder(node, self.context, rngs_possible=self._rngs_possible).build()
         owner = self._owners.get(id(node))
         frame = FrameFacts(
             is_module=isinstance(node, cst.Module),

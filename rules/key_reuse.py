@@ -315,6 +315,7 @@ class KeyReuse(Rule):
         self._equinox: bool | None = None
         self._roots: frozenset[str] | None = None
         self._lines: list[str] | None = None
+        self._rngs_in_text: bool | None = None
 
     # --- Collecting functions -----------------------------------------------------
 
@@ -336,6 +337,10 @@ class KeyReuse(Rule):
         self._stack.append(frame)
         self._frames.append(frame)
         self._classes.append(None)  # a class name does not reach into nested functions
+        if self._rngs_in_text is None:
+            self._rngs_in_text = "Rngs" in self.context.source
+        if not self._rngs_in_text:
+            return
         for param in (*node.params.params, *node.params.kwonly_params, *node.params.posonly_params):
             if param.annotation is not None and _mentions_rngs(param.annotation.annotation, self.context):
                 frame.interesting = True

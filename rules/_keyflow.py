@@ -67,12 +67,14 @@ class Status:
         return hash((id(self.consumed), id(self.folded), self.literals))
 
     def part(self, index: str) -> "Status":
+        """The status of element `index` of this array of keys."""
         for key, status in self.parts:
             if key == index:
                 return status
         return FRESH
 
     def with_part(self, index: str, status: "Status") -> "Status":
+        """This status with element `index` set to `status` (beyond `_MAX_PARTS` elements, unchanged)."""
         others = [(k, s) for k, s in self.parts if k != index]
         if len(others) >= _MAX_PARTS:
             return self
@@ -80,6 +82,7 @@ class Status:
         return Status(self.consumed, self.folded, self.literals, parts)
 
     def any_part_consumed(self) -> Use | None:
+        """Where some element of this array was consumed, if one was."""
         for _, status in self.parts:
             if status.consumed is not None:
                 return status.consumed
@@ -97,11 +100,16 @@ def _join_status(a: Status, b: Status) -> Status:
         return a
     literals = a.literals
     for literal in b.literals:
+        if len(literals) >= _MAX_LITERALS:
+            break
         if all(literal[0] != mine[0] for mine in literals):
             literals = literals + (literal,)
     parts = dict(a.parts)
     for key, status in b.parts:
-        parts[key] = _join_status(parts[key], status) if key in parts else status
+        if key in parts:
+            parts[key] = _join_status(parts[key], status)
+        elif len(parts) < _MAX_PARTS:
+            parts[key] = status
     return Status(
         a.consumed or b.consumed,
         a.folded or b.folded,
@@ -235,7 +243,11 @@ class KeyFlow:
         for op in ops:
             paths = [op.path]
             if isinstance(op, Bind):
-                paths.extend(data[0] if kind == "elem" else data for kind, data in _source_parts(op.source) if kind in ("alias", "elem", "item", "stream"))
+                for kind, data in _source_parts(op.source):
+                    if kind == "elem":
+                        paths.append(data[0])
+                    elif kind in ("alias", "item", "stream"):
+                        paths.append(data)
             last = extended(op.index)
             for path in paths:
                 while True:
@@ -440,7 +452,9 @@ class KeyFlow:
             current = _get(status, value)
             checks.append((value, current, _consumed_before(status, value, current)))
         for value, current, previous in checks:
-            self._record_entry(value, op, keypos=op.keypos, consumed=effect >= Effect.CONSUME, folded=effect is Effect.FOLD)
+            self._record_entry(
+                value, op, keypos=op.keypos, consumed=effect >= Effect.CONSUME, folded=effect is Effect.FOLD
+            )
             if effect is Effect.FOLD:
                 if previous is not None:
                     self._find("fold-after-consume", op, value, previous)

@@ -201,7 +201,8 @@ def test_fix_is_offered_only_within_straight_line_code() -> None:
 
 @pytest.mark.parametrize("branches", [100, 200])
 def test_long_elif_chains_are_analysed(branches: int) -> None:
-    lines = ["import jax", "", "", "def f(key, c):", "    x = jax.random.normal(key)", "    if c == 0:", "        y = 0"]
+    lines = ["import jax", "", "", "def f(key, c):", "    x = jax.random.normal(key)"]
+    lines += ["    if c == 0:", "        y = 0"]
     for index in range(1, branches):
         lines.append(f"    elif c == {index}:")
         lines.append("        y = jax.random.uniform(key)")

@@ -354,24 +354,27 @@ def _fix_command(args: argparse.Namespace, paths: list[Path], from_stdin: bool, 
 
 
 def _fix_paths(paths: list[Path], args: argparse.Namespace, settings, write: bool) -> list:
-    from prnglint.engine import io_error
-    from prnglint.files import discover
-    from prnglint.fixer import FileFix, fix_file
-    from prnglint.runner import display_name
+    from prnglint.fixer import FileFix, FixTask, fix_files, fixable
+    from prnglint.runner import default_jobs, display_name
 
-    files, missing = discover(
-        paths, [*settings.exclude, *settings.extend_exclude], settings.root, force_exclude=args.force_exclude
-    )
+    # Lint first (in parallel, through the cache); only files with a fix to apply are then fixed.
+    results = _lint_paths(paths, args, settings)
     enabled = settings.enabled_rules()
-    outcomes = []
-    for found in files:
-        rules = settings.rules_for(found.path, enabled)
-        name = display_name(found.path)
-        fix = fix_file
-        if found.path.suffix == ".ipynb":
-            from prnglint.notebook import fix_notebook_file as fix
-        outcomes.append(fix(found.path, rules, settings.rule_options, unsafe=args.unsafe_fixes, write=write, name=name))
-    outcomes.extend(FileFix(path, str(path), [io_error(str(path), "no such file or directory")]) for path in missing)
+    outcomes: list = []
+    tasks: dict[int, FixTask] = {}
+    for index, result in enumerate(results):
+        name = result.diagnostics[0].filename if result.diagnostics else display_name(result.path)
+        if any(fixable(d, unsafe=args.unsafe_fixes) for d in result.diagnostics):
+            tasks[index] = FixTask(result.path, name, tuple(settings.rules_for(result.path, enabled)))
+            outcomes.append(None)
+            continue
+        after = result.source.text if result.source is not None else None
+        outcomes.append(FileFix(result.path, name, result.diagnostics, [], result.source, after))
+    fixed = fix_files(
+        list(tasks.values()), settings.rule_options, unsafe=args.unsafe_fixes, write=write, jobs=args.jobs or default_jobs()
+    )
+    for index, outcome in zip(tasks, fixed):
+        outcomes[index] = outcome
     return outcomes
 
 

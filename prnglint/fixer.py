@@ -347,6 +347,64 @@ def fix_file(
     return outcome
 
 
+@dataclass(frozen=True)
+class FixTask:
+    """One file to fix: where it is, how to name it, the rules that apply to it."""
+
+    path: Path
+    name: str
+    rules: tuple[type[Rule], ...]
+
+
+# Below this many files, starting worker processes costs more than it saves.
+POOL_MIN_FILES = 4
+
+
+def fix_files(
+    tasks: Sequence[FixTask],
+    options: Mapping[str, Any] | None = None,
+    *,
+    unsafe: bool = False,
+    write: bool = True,
+    jobs: int = 1,
+) -> list[FileFix]:
+    """Fix many files, in up to `jobs` worker processes; the outcomes come in the order of `tasks`.
+
+    Each file is read, fixed and written by one worker, so no two workers
+    touch the same file. Notebooks (``.ipynb``) go to the notebook fixer.
+    """
+    workers = min(jobs, len(tasks))
+    if workers < 2 or len(tasks) < POOL_MIN_FILES:
+        return [_fix_task(task, options, unsafe, write) for task in tasks]
+    from concurrent.futures import ProcessPoolExecutor
+    from itertools import repeat
+
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+            return list(pool.map(_fix_task, tasks, repeat(options), repeat(unsafe), repeat(write)))
+    except OSError:
+        # No processes to be had (a sandbox, a process limit): fix here instead.
+        return [_fix_task(task, options, unsafe, write) for task in tasks]
+
+
+def _fix_task(task: FixTask, options: Mapping[str, Any] | None, unsafe: bool, write: bool) -> FileFix:
+    if task.path.suffix == ".ipynb":
+        from prnglint.notebook import fix_notebook_file
+
+        return fix_notebook_file(task.path, task.rules, options, unsafe=unsafe, write=write, name=task.name)
+    return fix_file(task.path, task.rules, options, unsafe=unsafe, write=write, name=task.name)
+
+
+def _pool_context() -> Any:
+    """`fork` on Linux: workers start at once with the rules already imported."""
+    import multiprocessing
+    import sys
+
+    if sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
+
+
 def fix_stream(
     raw: bytes,
     name: str,

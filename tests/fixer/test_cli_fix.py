@@ -386,3 +386,34 @@ def test_standard_input_diff(tmp_path: Path) -> None:
     assert result.status == 1
     assert b"+    return nnx.Optimizer(model, optax.adam(1e-3), wrt=nnx.Param)" in result.out
     assert result.out.startswith(b"--- t.py\n+++ t.py\n")
+
+
+# --- Many files --------------------------------------------------------------------
+
+
+def test_many_files_are_fixed_by_worker_processes(run, tmp_path: Path) -> None:
+    for index in range(8):
+        write_code(tmp_path / "pkg" / f"m{index}.py", MIXED)
+    write_code(tmp_path / "pkg" / "clean.py", MIXED_ALL_FIXED)
+    result = run("--fix", "--unsafe-fixes", "--show-fixes", "--jobs", "2", "--no-cache", "pkg")
+    assert result.status == 0, result.out
+    for index in range(8):
+        assert (tmp_path / "pkg" / f"m{index}.py").read_text() == code(MIXED_ALL_FIXED)
+    assert "Fixed 16 findings in 8 files." in result.err
+    listed = [line for line in result.err.splitlines() if line.startswith("- ")]
+    assert listed == sorted(listed), "files are listed in a stable order"
+
+
+def test_fix_files_keeps_the_order_of_its_tasks(tmp_path: Path) -> None:
+    from prnglint.fixer import FixTask, fix_files
+    from prnglint.registry import rules_by_code
+
+    rules = (rules_by_code()["PRN002"], rules_by_code()["PRN004"])
+    tasks = []
+    for index in range(6):
+        path = write_code(tmp_path / f"f{index}.py", MIXED if index % 2 else MIXED_ALL_FIXED)
+        tasks.append(FixTask(path, path.name, rules))
+    outcomes = fix_files(tasks, {}, unsafe=True, jobs=2)
+    assert [o.name for o in outcomes] == [f"f{index}.py" for index in range(6)]
+    assert [len(o.applied) for o in outcomes] == [0, 2, 0, 2, 0, 2]
+    assert all(o.written == bool(o.applied) for o in outcomes)

@@ -425,19 +425,24 @@ class KeyReuse(Rule):
         if not interesting:
             return []
         # A function that calls an interesting function of the module may pass
-        # it a key: analyse it too.
-        names = {_frame_name(frame) for frame in interesting} - {None}
-        changed = True
-        while changed:
-            changed = False
-            for frame in frames:
-                if not frame.interesting and frame.calls & names:  # type: ignore[operator]
-                    frame.interesting = True
-                    interesting.append(frame)
-                    name = _frame_name(frame)
-                    if name is not None and name not in names:
-                        names.add(name)
-                        changed = True
+        # it a key: analyse it too, and so on up the calls.
+        callers: dict[str, list[_Frame]] = {}
+        for frame in frames:
+            if not frame.interesting:
+                for name in frame.calls:
+                    callers.setdefault(name, []).append(frame)
+        pending = [name for name in map(_frame_name, interesting) if name is not None]
+        seen = set(pending)
+        while pending:
+            for frame in callers.get(pending.pop(), ()):
+                if frame.interesting:
+                    continue
+                frame.interesting = True
+                interesting.append(frame)
+                name = _frame_name(frame)
+                if name is not None and name not in seen:
+                    seen.add(name)
+                    pending.append(name)
         return interesting
 
     def _report(self, result: FrameResult, split: str | None, clone: str, reported: set[int]) -> None:

@@ -292,6 +292,8 @@ class FileFix:
     source: SourceFile | None = None
     after: str | None = None
     written: bool = False
+    # Input that could not be decoded, given back as it came (standard input).
+    unreadable: bytes | None = None
 
     @property
     def before(self) -> str | None:
@@ -302,8 +304,6 @@ class FileFix:
     def changed(self) -> bool:
         """True if the fixes change the file's text."""
         return self.source is not None and self.after is not None and self.source.text != self.after
-
-    unreadable: bytes | None = None
 
     def encoded_after(self) -> bytes:
         """The fixed text encoded as the file was (encoding, byte-order mark); unreadable input as it came."""

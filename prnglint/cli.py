@@ -249,6 +249,7 @@ def _write_report(args: argparse.Namespace, diagnostics: list, sources: dict[str
         sources=sources,
         color=color,
         files_checked=files_checked,
+        unsafe_fixes=bool(getattr(args, "unsafe_fixes", False)),
         rule_names={rule.code: rule.name for rule in all_rules()},
     )
     if args.statistics:

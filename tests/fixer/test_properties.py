@@ -24,7 +24,7 @@ import hypothesis.strategies as st
 import hypothesmith
 import libcst as cst
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, Phase, assume, given, settings
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from prnglint.diagnostics import Edit, Location
@@ -36,6 +36,8 @@ from prnglint.source import SourceFile
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 RULES = list(all_rules())
 _SETTINGS = {
+    # No target phase: hill-climbing hypothesmith's targets costs minutes and finds nothing new.
+    "phases": (Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),
     "deadline": None,
     "database": None,
     "suppress_health_check": [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],

@@ -431,15 +431,12 @@ class KeyFlow:
     def _use(self, op: Use, env: dict[str, frozenset[Val]], status: dict[Val, Status]) -> None:
         values = self._lookup(op.path, env, status, op)
         if op.keypos:
+            # Only the element in the key position becomes a key, not the
+            # container it was read from: `state["rng"]` being a key says
+            # nothing about `state["params"]` (nor about `state` itself).
             for value in values:
                 self.marked.add(value)
-                root = value
-                while isinstance(root, tuple):
-                    root = root[0]
-                    self.marked.add(root)
-                while root in self._version_of:
-                    root = self._version_of[root]
-                    self.marked.add(root)
+                self.marked.add(self._unversioned(value))
         effect = op.effect
         if effect is Effect.READ:
             for value in values:
@@ -551,23 +548,46 @@ class KeyFlow:
 
     # --- Results -------------------------------------------------------------------------
 
+    def _unversioned(self, value: Val) -> Val:
+        """`value` with its root traced back through join versions to the value first made."""
+        if isinstance(value, tuple):
+            return (self._unversioned(value[0]), value[1])
+        while value in self._version_of:
+            value = self._version_of[value]
+        return value
+
     def is_key(self, value: Val) -> bool:
-        """True if `value` was made as a key or reached a key position."""
+        """True if `value`, or a value it is an element of, was made as a key or reached a key position.
+
+        Keyness flows from a container to its elements (`keys` to `keys[0]`)
+        but never back up or across: a key at `state["rng"]` does not make
+        `state["params"]` a key.
+        """
+        indices: list[Any] = []
+        root = value
+        while isinstance(root, tuple):
+            indices.append(root[1])
+            root = root[0]
+        indices.reverse()
         seen: set[Val] = set()
-        stack = [value]
+        stack = [root]
         while stack:
             item = stack.pop()
             if item in seen:
                 continue
             seen.add(item)
-            if item in self.marked or item in self.origin:
+            if item in self.origin:
                 return True
-            if isinstance(item, tuple):
-                stack.append(item[0])
-            else:
-                stack.extend(self.parents.get(item, ()))
-                if item in self._version_of:
-                    stack.append(self._version_of[item])
+            prefix = item
+            if prefix in self.marked:
+                return True
+            for index in indices:
+                prefix = (prefix, index)
+                if prefix in self.marked:
+                    return True
+            stack.extend(self.parents.get(item, ()))
+            if item in self._version_of:
+                stack.append(self._version_of[item])
         return False
 
     def key_findings(self) -> list[Finding]:

@@ -191,12 +191,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--small-runs", type=int, default=7, help="runs of the one-small-file figure")
     parser.add_argument("--corpus", type=Path, nargs="*", help="folders to lint (default: the installed JAX stack)")
     parser.add_argument("--skip-growth", action="store_true")
+    parser.add_argument(
+        "--overlay",
+        type=Path,
+        help="a folder whose files (prnglint/files.py, ...) replace the snapshot's: measure a change before making it",
+    )
     parser.add_argument("extra", nargs="*", help="after --: arguments for every prnglint run")
     args = parser.parse_args(argv)
     folders = args.corpus or corpus_folders()
     files, lines = count(folders)
     print(f"corpus: {', '.join(f.name for f in folders)}: {files:,} files, {lines:,} lines")
     print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, prnglint args: {' '.join(args.extra) or '(defaults)'}")
+    print(f"load average at start: {_load()} (other processes' share of the CPUs skews every figure)")
     work = Path(tempfile.mkdtemp(prefix="prnglint-bench-"))
     try:
         return _run(args, folders, work)
@@ -208,6 +214,12 @@ def _run(args: argparse.Namespace, folders: list[Path], work: Path) -> int:
     paths = [str(f) for f in folders]
     common = [*args.extra]
     sys.path.insert(0, str(snapshot(work / "snapshot")))
+    if args.overlay is not None:
+        for source in sorted(p for p in args.overlay.rglob("*") if p.is_file()):
+            target = work / "snapshot" / source.relative_to(args.overlay)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+            print(f"overlay: {source.relative_to(args.overlay)}")
 
     _, _, reference = timed(prnglint(*paths, "--jobs", "1", "--no-cache", *common), work)
     if reference.returncode not in (0, 1):
@@ -273,7 +285,15 @@ def _run(args: argparse.Namespace, folders: list[Path], work: Path) -> int:
             f"worst doubling ratio (cpu)        {worst_cpu:8.2f}     target <= {GROWTH_TARGET}  {_verdict(worst_cpu <= GROWTH_TARGET)}"
             f"   (wall: {worst_wall:.2f}; CPU time is what other processes disturb least)"
         )
+    print(f"load average at end: {_load()}")
     return 0 if mismatches == 0 else 1
+
+
+def _load() -> str:
+    try:
+        return ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    except OSError:
+        return "unknown"
 
 
 class Figures:

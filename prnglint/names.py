@@ -294,3 +294,29 @@ def reachable_qualnames(text: str, targets: frozenset[str]) -> frozenset[str] | 
         if dotted.partition(".")[0] in aliases:
             found.update(resolve(dotted) & targets)
     return frozenset(found)
+
+
+def import_anchor(module: cst.Module, package: str) -> cst.CSTNode | None:
+    """The statement line before which a new import of `package` belongs.
+
+    The first module-level import of `package` (or one of its submodules),
+    else the first import of anything; `from __future__` imports stay first,
+    so they are never the anchor. None for a module without imports.
+    """
+    first: cst.CSTNode | None = None
+    for line in module.body:
+        if not isinstance(line, cst.SimpleStatementLine):
+            continue
+        for statement in line.body:
+            if isinstance(statement, cst.Import):
+                names = [dotted_name(alias.name) or "" for alias in statement.names]
+            elif isinstance(statement, cst.ImportFrom) and statement.module is not None and not statement.relative:
+                names = [dotted_name(statement.module) or ""]
+            else:
+                continue
+            if names == ["__future__"]:
+                continue
+            if any(name == package or name.startswith(package + ".") for name in names):
+                return line
+            first = first or line
+    return first

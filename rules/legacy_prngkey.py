@@ -6,7 +6,7 @@ import libcst as cst
 
 from prnglint.diagnostics import Applicability
 from prnglint.engine import FixSpec, InsertStatementBefore, Invalid, NodeEdit, Replace, Rule, Valid
-from prnglint.names import dotted_name
+from prnglint.names import dotted_name, import_anchor
 
 PRNGKEY = "jax.random.PRNGKey"
 KEY = "jax.random.key"
@@ -231,28 +231,7 @@ class LegacyPRNGKey(Rule):
         if "jax" in aliases:
             # `jax` names something else in this file; no safe spelling.
             return None, ()
-        anchor = _first_import(self.context.module)
+        anchor = import_anchor(self.context.module, "jax")
         if anchor is None:
             return None, ()
         return "jax.random.key", (InsertStatementBefore(anchor, "import jax"),)
-
-
-def _first_import(module: cst.Module) -> cst.CSTNode | None:
-    """Where `import jax` goes: before the first jax import, else the first import (never `__future__`)."""
-    first: cst.CSTNode | None = None
-    for line in module.body:
-        if not isinstance(line, cst.SimpleStatementLine):
-            continue
-        for statement in line.body:
-            if isinstance(statement, cst.Import):
-                names = [dotted_name(alias.name) or "" for alias in statement.names]
-            elif isinstance(statement, cst.ImportFrom) and statement.module is not None and not statement.relative:
-                names = [dotted_name(statement.module) or ""]
-            else:
-                continue
-            if names == ["__future__"]:
-                continue
-            if any(name == "jax" or name.startswith("jax.") for name in names):
-                return line
-            first = first or line
-    return first

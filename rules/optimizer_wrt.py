@@ -6,7 +6,7 @@ import libcst as cst
 
 from prnglint.diagnostics import Applicability
 from prnglint.engine import FixSpec, InsertStatementBefore, Invalid, NodeEdit, Replace, Rule, Valid
-from prnglint.names import dotted_name
+from prnglint.names import import_anchor
 
 OPTIMIZER = "flax.nnx.Optimizer"
 PARAM = "flax.nnx.Param"
@@ -236,7 +236,7 @@ class OptimizerWithoutWrt(Rule):
             spelling = self.context.resolver.spelling_of(PARAM)
             if spelling is None:
                 spelling = "nnx.Param"
-                anchor = _first_import(self.context.module)
+                anchor = import_anchor(self.context.module, "flax")
                 if anchor is not None:
                     edits.append(InsertStatementBefore(anchor, "from flax import nnx"))
             new_arg = cst.Arg(
@@ -275,27 +275,3 @@ def _append_after(node: cst.Call, args: list[cst.Arg], new_arg: cst.Arg) -> tupl
         first_line=cst.TrailingWhitespace(), empty_lines=[], indent=after.indent, last_line=after.last_line
     )
     return last, new_arg.with_changes(comma=cst.Comma(whitespace_after=closing))
-
-
-def _first_import(module: cst.Module) -> cst.CSTNode | None:
-    """Where `from flax import nnx` goes: before the first flax import, else the first import.
-
-    `from __future__` imports must stay first, so they are never the anchor.
-    """
-    first: cst.CSTNode | None = None
-    for line in module.body:
-        if not isinstance(line, cst.SimpleStatementLine):
-            continue
-        for statement in line.body:
-            if isinstance(statement, cst.Import):
-                names = [dotted_name(alias.name) or "" for alias in statement.names]
-            elif isinstance(statement, cst.ImportFrom) and statement.module is not None and not statement.relative:
-                names = [dotted_name(statement.module) or ""]
-            else:
-                continue
-            if names == ["__future__"]:
-                continue
-            if any(name == "flax" or name.startswith("flax.") for name in names):
-                return line
-            first = first or line
-    return first

@@ -145,3 +145,11 @@ def test_same_positions_on_every_kind_of_syntax(name: str) -> None:
 @pytest.mark.parametrize("path", _installed_sample(4), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_same_positions_on_installed_sources(path: Path) -> None:
     assert_same_positions(path.read_text(encoding="utf-8"))
+
+
+def test_hooks_are_what_libcst_finds() -> None:
+    module = cst.parse_module("x = 1\n")
+    for rule in [*all_rules(), Recorder, SyntaxRecorder]:
+        instance = rule(engine.FileContext("x.py", "x = 1\n", module, {})) if issubclass(rule, engine.Rule) else rule()
+        names, _ = engine._hooks_of(rule, instance)
+        assert names == tuple(sorted(instance.get_visitors())), rule.__name__

@@ -342,8 +342,8 @@ def visit_batched(module: cst.Module, visitors: Sequence[cst.BatchableCSTVisitor
         fields = fields_of.get(cls)
         if fields is None:
             fields = _child_fields(node)
-        for field in fields:
-            value = getattr(node, field)
+        for attribute in fields:
+            value = getattr(node, attribute)
             if type(value) in layout:
                 continue
             if isinstance(value, node_class):

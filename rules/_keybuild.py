@@ -411,14 +411,7 @@ class GraphBuilder:
         self.loop_node = outer_node
         self._loop_body(loop, node, node.body)
         self.cur = header
-        self._start()
-        if node.orelse is not None:
-            self.anchor = None
-            self._suite(node.orelse.body)
-        if self.cur is not None:
-            self._edge(self.cur, after)
-        self.cur = after
-        self.loop_ranges.append((start, self.count))
+        self._loop_exit(node, after, start)
 
     def _while(self, node: cst.While) -> None:
         start = self.count
@@ -441,12 +434,19 @@ class GraphBuilder:
         always = isinstance(node.test, cst.Integer | cst.Name) and _truthy_constant(node.test)
         if not always:
             self.cur = test_end
-            self._start()
-            if node.orelse is not None:
-                self.anchor = None
-                self._suite(node.orelse.body)
-            if self.cur is not None:
-                self._edge(self.cur, after)
+            self._loop_exit(node, after, start)
+        else:
+            self.cur = after
+            self.loop_ranges.append((start, self.count))
+
+    def _loop_exit(self, node: cst.For | cst.While, after: Block, start: int) -> None:
+        """Leave a loop from `self.cur` (its test): through `else:` if any, then to `after`."""
+        self._start()
+        if node.orelse is not None:
+            self.anchor = None
+            self._suite(node.orelse.body)
+        if self.cur is not None:
+            self._edge(self.cur, after)
         self.cur = after
         self.loop_ranges.append((start, self.count))
 

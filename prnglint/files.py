@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from fnmatch import fnmatch
 from pathlib import Path, PurePosixPath
 
 # Jupyter notebooks are linted cell by cell (see prnglint.notebook).
@@ -20,14 +20,48 @@ def glob_match(relative: str, pattern: str) -> bool:
     excludes every folder named build); one with a slash matches the whole
     relative path, with `dir/**` matching everything below `dir`.
     """
-    pattern = pattern.rstrip("/")
-    if "/" not in pattern:
-        return any(fnmatch(part, pattern) for part in relative.split("/"))
-    if pattern.startswith("./"):
-        pattern = pattern[2:]
-    if fnmatch(relative, pattern):
-        return True
-    return pattern.endswith("/**") and (relative == pattern[:-3] or relative.startswith(pattern[:-3] + "/"))
+    return Excluder([pattern]).excluded(relative)
+
+
+class Excluder:
+    """Exclusion globs compiled once: `excluded(relative)` is `glob_match` against any of them.
+
+    A walk asks about every folder and file it meets, so the component
+    patterns become one regular expression, and `name_excluded` tests just a
+    new last component: the folders above it passed when the walk entered
+    them.
+    """
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        component: list[str] = []
+        self._paths: list[tuple[re.Pattern[str], str | None]] = []
+        for pattern in patterns:
+            pattern = pattern.rstrip("/")
+            if "/" not in pattern:
+                component.append(fnmatch.translate(pattern))
+                continue
+            if pattern.startswith("./"):
+                pattern = pattern[2:]
+            below = pattern[:-3] if pattern.endswith("/**") else None
+            self._paths.append((re.compile(fnmatch.translate(pattern)), below))
+        self._component = re.compile("|".join(component)) if component else None
+
+    def name_excluded(self, name: str) -> bool:
+        """True if a component pattern matches `name`, one path component."""
+        return self._component is not None and self._component.match(name) is not None
+
+    def path_excluded(self, relative: str) -> bool:
+        """True if a pattern with a slash matches the whole `relative` path."""
+        for regex, below in self._paths:
+            if regex.match(relative) or (below is not None and (relative == below or relative.startswith(below + "/"))):
+                return True
+        return False
+
+    def excluded(self, relative: str) -> bool:
+        """True if any pattern excludes the POSIX relative path `relative`."""
+        if self._component is not None and any(self.name_excluded(part) for part in relative.split("/")):
+            return True
+        return self.path_excluded(relative)
 
 
 @dataclass
@@ -42,6 +76,7 @@ class GitIgnore:
     """The `.gitignore` files that apply below a folder, read lazily per folder."""
 
     rules: dict[Path, list[_IgnoreRule]] = field(default_factory=dict)
+    _bases: dict[tuple[Path, Path], list[tuple[int, list[_IgnoreRule]]]] = field(default_factory=dict)
 
     def _load(self, directory: Path) -> list[_IgnoreRule]:
         if directory not in self.rules:
@@ -60,24 +95,30 @@ class GitIgnore:
     def is_ignored(self, path: Path, is_dir: bool, top: Path) -> bool:
         """True if the `.gitignore` files from `top` down to `path`'s folder ignore `path`."""
         ignored = False
-        directory = path.parent
-        chain: list[Path] = []
-        while True:
-            chain.append(directory)
-            if directory == top or directory.parent == directory:
-                break
-            directory = directory.parent
-        for base in reversed(chain):
-            rules = self._load(base)
-            if not rules:
-                continue
-            relative = PurePosixPath(path.relative_to(base)).as_posix()
+        text = str(path)
+        for start, rules in self.bases(path.parent, top):
+            # `path` lies below each base: its path relative to the base is a slice of its text.
+            relative = text[start:] if os.sep == "/" else text[start:].replace(os.sep, "/")
             for rule in rules:
                 if rule.dir_only and not is_dir:
                     continue
                 if rule.regex.fullmatch(relative):
                     ignored = not rule.negated
         return ignored
+
+    def bases(self, directory: Path, top: Path) -> list[tuple[int, list[_IgnoreRule]]]:
+        """The folders from `top` down to `directory` that have rules, outermost first.
+
+        Each as (where a path below it starts, relative to it, in the path's
+        text; its rules); remembered per folder and built from its parent's.
+        """
+        known = self._bases.get((directory, top))
+        if known is None:
+            above = [] if directory == top or directory.parent == directory else self.bases(directory.parent, top)
+            rules = self._load(directory)
+            known = [*above, (len(os.path.join(str(directory), "")), rules)] if rules else above
+            self._bases[(directory, top)] = known
+        return known
 
 
 def _parse_gitignore_line(line: str) -> _IgnoreRule | None:
@@ -201,8 +242,7 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def _excluded(path: Path, exclude: list[str], root: Path) -> bool:
-    relative = _relative(path, root)
-    return any(glob_match(relative, pattern) for pattern in exclude)
+    return Excluder(exclude).excluded(_relative(path, root))
 
 
 def _walk(
@@ -214,24 +254,36 @@ def _walk(
     respect_gitignore: bool,
     suffixes: tuple[str, ...],
 ) -> Iterator[Path]:
+    excluder = Excluder(exclude)
     start_absolute = start.resolve()
+    # The folders the walk enters have passed the tests below; for the start
+    # folder, the components above it (relative to root) are tested once.
+    entered = False
     for directory, dirnames, filenames in os.walk(start):
         base = Path(directory)
-        absolute_base = start_absolute / base.relative_to(start)
+        absolute_base = start_absolute / base.relative_to(start) if entered else start_absolute
+        # Paths relative to `root` as `_relative` spells them, built as text once per folder.
+        prefix = _relative(absolute_base / "_", root)[:-1]
+        if not entered:
+            entered = True
+            if any(excluder.name_excluded(part) for part in prefix.split("/")[:-1]):
+                dirnames[:] = []
+                continue
+        # Only folders that some `.gitignore` applies to need asking.
+        ignores = respect_gitignore and bool(gitignore.bases(absolute_base, top))
         kept: list[str] = []
         for name in sorted(dirnames):
-            if _excluded(absolute_base / name, exclude, root):
+            if excluder.name_excluded(name) or excluder.path_excluded(prefix + name):
                 continue
-            if respect_gitignore and gitignore.is_ignored(absolute_base / name, True, top):
+            if ignores and gitignore.is_ignored(absolute_base / name, True, top):
                 continue
             kept.append(name)
         dirnames[:] = kept
         for name in sorted(filenames):
             if not name.endswith(suffixes):
                 continue
-            child = base / name
-            if _excluded(absolute_base / name, exclude, root):
+            if excluder.name_excluded(name) or excluder.path_excluded(prefix + name):
                 continue
-            if respect_gitignore and gitignore.is_ignored(absolute_base / name, False, top):
+            if ignores and gitignore.is_ignored(absolute_base / name, False, top):
                 continue
-            yield child
+            yield base / name

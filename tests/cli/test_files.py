@@ -151,3 +151,44 @@ def test_standard_input(run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     result = run("--output-format", "concise", "--stdin-filename", "pkg/mod.py", "-")
     assert result.status == 1
     assert result.out.startswith("pkg/mod.py:3:7: PRN001")
+
+
+@pytest.mark.parametrize(
+    "patterns",
+    [
+        ["build", "*_pb2.py"],
+        ["src/gen/**", "docs/*.py"],
+        ["[bd]*", "./src/keep/x.py"],
+        ["gen", "src/*/deep"],
+        ["src", "?.py"],
+    ],
+)
+@pytest.mark.parametrize("start", [".", "src", "src/gen"])
+def test_walk_excludes_exactly_what_glob_match_excludes(tmp_path: Path, patterns: list[str], start: str) -> None:
+    """The walk tests only each new path component against component patterns (the
+    folders above passed on the way in); the result must equal testing the
+    whole relative path of the file and of every folder above it against every
+    pattern (a matching folder excludes what lies below it)."""
+    from prnglint.files import discover, glob_match
+
+    names = [
+        "a.py", "b.py", "x.py", "api_pb2.py", "build/a.py", "docs/a.py", "docs/sub/b.py", "src/a.py",
+        "src/gen/a.py", "src/gen/deep/b.py", "src/keep/x.py", "src/keep/deep/c.py", "src/build/d.py",
+        "src/gen/gen/e.py", "dist2/f.py",
+    ]  # fmt: skip
+    for name in names:
+        write(tmp_path / name, "x = 1\n")
+    found, missing = discover([tmp_path / start], patterns, tmp_path)
+    assert missing == []
+    below = tmp_path / start
+    expected = sorted(
+        tmp_path / name
+        for name in names
+        if (tmp_path / name).is_relative_to(below)
+        and not any(
+            glob_match("/".join(name.split("/")[:depth]), pattern)
+            for depth in range(1, name.count("/") + 2)
+            for pattern in patterns
+        )
+    )
+    assert sorted(f.path.resolve() for f in found) == expected

@@ -2,17 +2,41 @@
 
 Offered only where every consumption of the key lies in one basic block (no
 branch, loop or jump between them), each spelled as the plain name of the
-key, and the first sits in a statement that has a line of its own. The key
-is rebound by the same `split` when it is a local name, so that later code
-(and the next iteration of a loop) sees a fresh key; a key read from an
-enclosing scope is not rebound, since assigning it would make it local to
-the function.
+key, and the first sits in a statement that has a line of its own.
+
+Names. A use inside the value of a statement that assigns to one plain name
+(`x = jax.random.normal(key, ...)`, `noise = 0.05 * jax.random.normal(key,
+...)`, `x: Array = ...`) gets a subkey named after what it makes: `x_key`,
+`noise_key`. If any use of the group cannot be named so (an augmented, tuple,
+chained or attribute assignment, a bare expression, a target named `_` or
+like the key itself), if two uses would get the same name, or if any of the
+names is already an identifier of the function (or was chosen by another fix
+in it), the whole group falls back to `key_1`, `key_2`, ... (suffixed further
+until none is taken): one split's subkeys are always named the same way.
+
+Rebinding. The split rebinds the key too (`key, x_key, noise_key =
+split(key, 3)`), so that code after the uses, and the next iteration of a
+loop, sees a fresh key; it leaves the key alone (`x_key, noise_key =
+split(key)`) only when the key is certainly dead after its last use:
+
+- a key read from an enclosing scope is never rebound, since assigning it
+  would make it local to the function;
+- a name of a module's top level is always rebound: the module's functions
+  and its importers may read it;
+- a parameter or local of a function is left alone only if the analysis'
+  graph has no operation on it after the last use (its liveness also covers
+  the back edge of any loop around the uses), and the function's text names
+  it nowhere from the first use's statement on, nor in any nested function,
+  lambda or class, and calls no `locals`, `vars`, `eval` or `exec` from
+  there on. The second check catches reads the graph does not record
+  (`return key`, `key.shape`, an f-string); when in doubt, the key is
+  rebound.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import libcst as cst
 
@@ -22,15 +46,25 @@ from prnglint.rules._keyflow import Finding
 from prnglint.rules._keyir import Graph, Use
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Builtins that read a function's locals without naming them.
+_INTROSPECTION = frozenset({"locals", "vars", "eval", "exec"})
+# Code whose body may run at any later time: it can read the key after its last use.
+_DEFERRED = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
 
 
 def plan_fixes(
-    findings: Sequence[Finding], graph: Graph, split: str | None, code: Callable[[], str]
+    findings: Sequence[Finding],
+    graph: Graph,
+    death: Mapping[str, int],
+    split: str | None,
+    code: Callable[[], str],
 ) -> dict[int, FixSpec]:
     """Fixes for groups of reuses, keyed by `id()` of the finding that carries each.
 
-    `code` gives the source of the function, asked for only when a fix is
-    planned: new names must not clash with any name it uses.
+    `death` maps each path the dataflow tracked to the index of the last
+    operation that refers to it (`KeyFlow.death`). `code` gives the source of
+    the function, asked for only when a fix is planned: new names must not
+    clash with any name it uses.
     """
     if split is None:
         return {}
@@ -51,9 +85,9 @@ def plan_fixes(
         if taken is None:
             taken = set(_IDENTIFIER.findall(code()))
         path = first.path
-        names = _subkey_names(path, len(uses), taken)
+        names = _names_after_targets(path, uses, taken) or _numbered_names(path, len(uses), taken)
         taken.update(names)
-        rebind = _is_local(path, graph)
+        rebind = _rebinds(path, uses, graph, death)
         targets = ", ".join(([path] if rebind else []) + names)
         count = len(uses) + (1 if rebind else 0)
         call = f"{split}({path})" if count == 2 else f"{split}({path}, {count})"
@@ -81,7 +115,48 @@ def _fixable(uses: list[Use]) -> bool:
     return True
 
 
-def _subkey_names(base: str, count: int, taken: set[str]) -> list[str]:
+# --- Names -------------------------------------------------------------------------------
+
+
+def _names_after_targets(path: str, uses: list[Use], taken: set[str]) -> list[str] | None:
+    """`<target>_key` for each use, or None if the group cannot be named so (see the module docs)."""
+    names: list[str] = []
+    for use in uses:
+        target = _assigned_name(use)
+        if target is None or target == "_" or target == path:
+            return None
+        names.append(f"{target}_key")
+    if len(set(names)) < len(names) or any(name in taken for name in names):
+        return None
+    return names
+
+
+def _assigned_name(use: Use) -> str | None:
+    """The one plain name the statement of `use` assigns, if the use lies in the assigned value."""
+    statement = use.anchor
+    if isinstance(statement, cst.Assign) and len(statement.targets) == 1:
+        target: cst.BaseExpression = statement.targets[0].target
+        value: cst.BaseExpression = statement.value
+    elif isinstance(statement, cst.AnnAssign) and statement.value is not None:
+        target, value = statement.target, statement.value
+    else:
+        return None
+    if not isinstance(target, cst.Name) or not _contains(value, use.node):
+        return None
+    return target.value
+
+
+def _contains(root: cst.CSTNode, node: cst.CSTNode) -> bool:
+    stack = [root]
+    while stack:
+        item = stack.pop()
+        if item is node:
+            return True
+        stack.extend(item.children)
+    return False
+
+
+def _numbered_names(base: str, count: int, taken: set[str]) -> list[str]:
     attempt = 0
     while True:
         suffix = "" if attempt == 0 else f"_{attempt}"
@@ -91,8 +166,53 @@ def _subkey_names(base: str, count: int, taken: set[str]) -> list[str]:
         attempt += 1
 
 
-def _is_local(path: str, graph: Graph) -> bool:
+# --- Rebinding --------------------------------------------------------------------------
+
+
+def _rebinds(path: str, uses: list[Use], graph: Graph, death: Mapping[str, int]) -> bool:
+    """Whether the split must rebind the key as well (see the module docs)."""
     if isinstance(graph.node, cst.Module):
         return True
+    if not _is_local(path, graph):
+        return False
+    last = max(use.index for use in uses)
+    if death.get(path, last + 1) > last:
+        return True
+    first = uses[0]
+    assert first.anchor is not None
+    return _named_from(graph.node, first.anchor, path, {id(use.node) for use in uses})
+
+
+def _is_local(path: str, graph: Graph) -> bool:
     return path in graph.params or (path in graph.bound and path not in graph.declared)
 
+
+def _named_from(root: cst.CSTNode, anchor: cst.CSTNode, path: str, replaced: set[int]) -> bool:
+    """True if `path` may be read from `anchor` on, in source order, or in any nested scope of `root`.
+
+    The uses being replaced (`replaced`) do not count. The walk is in source
+    order: every node met after `anchor` is inside it or after it.
+    """
+    reached = False
+    stack: list[tuple[cst.CSTNode, bool]] = [(root, False)]
+    while stack:
+        node, deferred = stack.pop()
+        if node is anchor:
+            reached = True
+        if isinstance(node, cst.Name):
+            if id(node) in replaced:
+                continue
+            if node.value == path and (reached or deferred):
+                return True
+            if node.value in _INTROSPECTION and (reached or deferred):
+                return True
+            continue
+        if isinstance(node, cst.Attribute):
+            children: Sequence[cst.CSTNode] = (node.value,)  # `obj.key` does not name `key`
+        elif isinstance(node, cst.Arg):
+            children = (node.value,)  # nor does `f(key=...)`
+        else:
+            children = node.children
+        inner = deferred or (node is not root and isinstance(node, _DEFERRED))
+        stack.extend((child, inner) for child in reversed(children))
+    return False

@@ -87,9 +87,9 @@ class KeyReuse(Rule):
     import jax
 
     def init(key):
-        key, key_1, key_2 = jax.random.split(key, 3)
-        w = jax.random.normal(key_1, (3, 3))
-        b = jax.random.normal(key_2, (3,))
+        w_key, b_key = jax.random.split(key)
+        w = jax.random.normal(w_key, (3, 3))
+        b = jax.random.normal(b_key, (3,))
         return w, b
     ```
 
@@ -99,12 +99,26 @@ class KeyReuse(Rule):
 
     ## Fix safety
     When every consumption of the key lies in one straight run of code, the
-    fix splits the key once before the first consumption (with `split`
-    spelled as the file imports it, rebinding the key when it is a local
-    name) and gives each consumption its own subkey. This changes the random
-    numbers drawn, which is the point: the old draws were wrong. Nothing else
-    changes, so the fix is safe. Reuses across branches, loops or functions
-    are reported without a fix: where the split belongs is a design decision.
+    fix splits the key once before the first consumption, with `split`
+    spelled as the file imports it (`split(key)` for two subkeys,
+    `split(key, n)` for more), and gives each consumption its own subkey.
+    A subkey is named after the one name its statement assigns (`x =
+    jax.random.normal(key, ...)` gets `x_key`, `noise = 0.05 *
+    jax.random.normal(key, ...)` gets `noise_key`); if one consumption of
+    the group is not in such a statement (an augmented, tuple or chained
+    assignment, a bare call), if two would get the same name, or if a name
+    is already used in the function, all of them are named `key_1`,
+    `key_2`, ... instead. The split also rebinds the key
+    (`key, x_key, noise_key = jax.random.split(key, 3)`) when anything may
+    read it later: code after the last consumption, the next iteration of
+    a loop around them, a nested function, or the rest of a module. A key
+    of an enclosing function is never rebound, since assigning it would
+    make it local.
+
+    This changes the random numbers drawn, which is the point: the old draws
+    were wrong. Nothing else changes, so the fix is safe. Reuses across
+    branches, loops or functions are reported without a fix: where the
+    split belongs is a design decision.
     """
 
     code = "PRN003"
@@ -210,9 +224,9 @@ class KeyReuse(Rule):
             import jax
 
             def init(key):
-                key, key_1, key_2 = jax.random.split(key, 3)
-                w = jax.random.normal(key_1, (3, 3))
-                b = jax.random.normal(key_2, (3,))
+                w_key, b_key = jax.random.split(key)
+                w = jax.random.normal(w_key, (3, 3))
+                b = jax.random.normal(b_key, (3,))
                 return w, b
             """,
         ),
@@ -285,10 +299,31 @@ class KeyReuse(Rule):
             import jax.random as jr
 
             def sample(key, n):
-                key, key_1, key_2 = jr.split(key, 3)
-                keys = jr.split(key_1, n)
-                more = jr.split(key_2, n)
+                keys_key, more_key = jr.split(key)
+                keys = jr.split(keys_key, n)
+                more = jr.split(more_key, n)
                 return keys, more
+            """,
+        ),
+        Invalid(
+            """
+            import jax
+
+            def perturb(key, x):
+                x += jax.random.normal(key, x.shape)
+                x *= jax.random.uniform(key, x.shape)
+                return x, key
+            """,
+            count=1,
+            line=5,
+            expected_fix="""
+            import jax
+
+            def perturb(key, x):
+                key, key_1, key_2 = jax.random.split(key, 3)
+                x += jax.random.normal(key_1, x.shape)
+                x *= jax.random.uniform(key_2, x.shape)
+                return x, key
             """,
         ),
         Invalid(
@@ -446,7 +481,9 @@ class KeyReuse(Rule):
         return interesting
 
     def _report(self, result: FrameResult, split: str | None, clone: str, reported: set[int]) -> None:
-        fixes = plan_fixes(result.findings, result.graph, split, lambda: self._code_of(result.graph.node))
+        fixes = plan_fixes(
+            result.findings, result.graph, result.flow.death, split, lambda: self._code_of(result.graph.node)
+        )
         for finding in result.findings:
             node = finding.use.node
             if id(node) in reported:

@@ -219,3 +219,77 @@ def test_deeply_nested_ifs_are_analysed() -> None:
     lines.append("    " * (depth + 1) + "y = jax.random.uniform(key)")
     (diagnostic,) = lint("\n".join(lines) + "\n")
     assert diagnostic.location.row == len(lines)
+
+
+@pytest.mark.parametrize(
+    ("later", "rebinds"),
+    [
+        ("return a + b", False),
+        ("return a + b, obj.key, dict(key=1)", False),  # an attribute and a keyword are not the name
+        ("return a + b, key", True),  # a read the dataflow graph does not record
+        ("return a + b, jax.random.key_data(key)", True),  # one it does
+        ("print(f'{key}')", True),
+        ("del key", True),
+        ("return lambda: key", True),
+        ("return locals()", True),
+        ("key = jax.random.key(1)\n    return jax.random.normal(key)", True),  # when unsure, rebind
+    ],
+)
+def test_fix_rebinds_the_key_only_when_something_may_read_it_later(later: str, rebinds: bool) -> None:
+    text = (
+        "import jax\n\n\n"
+        "def f(key, obj):\n"
+        "    a = jax.random.normal(key)\n"
+        "    b = jax.random.uniform(key)\n"
+        f"    {later}\n"
+    )
+    (diagnostic,) = [d for d in lint(text) if d.location.row == 6]
+    assert diagnostic.fix is not None
+    inserted = diagnostic.fix.edits[0].content.strip()
+    expected = "key, a_key, b_key = jax.random.split(key, 3)" if rebinds else "a_key, b_key = jax.random.split(key)"
+    assert inserted == expected
+
+
+def test_fix_rebinds_a_module_level_key_and_never_an_enclosing_functions_key() -> None:
+    module = "import jax\n\nkey = jax.random.key(0)\na = jax.random.normal(key)\nb = jax.random.uniform(key)\n"
+    (diagnostic,) = lint(module)
+    assert diagnostic.fix is not None
+    assert diagnostic.fix.edits[0].content.strip() == "key, a_key, b_key = jax.random.split(key, 3)"
+    nested = (
+        "import jax\n\n\n"
+        "def outer(key):\n"
+        "    def inner():\n"
+        "        a = jax.random.normal(key)\n"
+        "        b = jax.random.uniform(key)\n"
+        "        return a, b, key\n"
+        "    return inner(), key\n"
+    )
+    (diagnostic,) = lint(nested)
+    assert diagnostic.fix is not None
+    assert diagnostic.fix.edits[0].content.strip() == "a_key, b_key = jax.random.split(key)"
+
+
+@pytest.mark.parametrize(
+    ("statements", "names"),
+    [
+        (("x = jax.random.normal(key)", "noise = 0.05 * jax.random.normal(key)"), ("x_key", "noise_key")),
+        (("x: jax.Array = jax.random.normal(key)", "y = f(g(jax.random.normal(key)))"), ("x_key", "y_key")),
+        (("x = jax.random.normal(key)", "x += jax.random.normal(key)"), ("key_1", "key_2")),
+        (("x = jax.random.normal(key)", "y, z = jax.random.normal(key)"), ("key_1", "key_2")),
+        (("x = y = jax.random.normal(key)", "z = jax.random.normal(key)"), ("key_1", "key_2")),
+        (("obj.x = jax.random.normal(key)", "z = jax.random.normal(key)"), ("key_1", "key_2")),
+        (("_ = jax.random.normal(key)", "z = jax.random.normal(key)"), ("key_1", "key_2")),
+        (("jax.random.normal(key)", "z = jax.random.normal(key)"), ("key_1", "key_2")),
+        (("x = jax.random.normal(key) + jax.random.normal(key)",), ("key_1", "key_2")),
+        (("x = jax.random.normal(key)", "z = jax.random.normal(key)", "z_key = 1"), ("key_1", "key_2")),
+    ],
+)
+def test_fix_names_subkeys_after_their_targets_or_numbers_them_all(
+    statements: tuple[str, ...], names: tuple[str, ...]
+) -> None:
+    body = "".join(f"    {statement}\n" for statement in statements)
+    text = f"import jax\n\n\ndef f(key, obj):\n{body}"
+    fixes = [d.fix for d in lint(text) if d.fix is not None]
+    assert len(fixes) == 1
+    assert fixes[0].edits[0].content.strip() == f"{', '.join(names)} = jax.random.split(key)"
+    assert tuple(edit.content for edit in fixes[0].edits[1:]) == names

@@ -11,8 +11,9 @@ Names. A use inside the value of a statement that assigns to one plain name
 chained or attribute assignment, a bare expression, a target named `_` or
 like the key itself), if two uses would get the same name, or if any of the
 names is already an identifier of the function (or was chosen by another fix
-in it), the whole group falls back to `key_1`, `key_2`, ... (suffixed further
-until none is taken): one split's subkeys are always named the same way.
+in it), or if the split would not fit on a line of `MAX_LINE` characters, the
+whole group falls back to `key_1`, `key_2`, ... (suffixed further until none
+is taken): one split's subkeys are always named the same way.
 
 Rebinding. The split rebinds the key too (`key, x_key, noise_key =
 split(key, 3)`), so that code after the uses, and the next iteration of a
@@ -46,6 +47,9 @@ from prnglint.rules._keyflow import Finding
 from prnglint.rules._keyir import Graph, Use
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# The longest split statement, indentation included, written with names after
+# targets (a formatter's usual limit); a longer one gets the shorter numbered names.
+MAX_LINE = 88
 # Builtins that read a function's locals without naming them.
 _INTROSPECTION = frozenset({"locals", "vars", "eval", "exec"})
 # Code whose body may run at any later time: it can read the key after its last use.
@@ -58,13 +62,16 @@ def plan_fixes(
     death: Mapping[str, int],
     split: str | None,
     code: Callable[[], str],
+    column: Callable[[cst.CSTNode], int],
 ) -> dict[int, FixSpec]:
     """Fixes for groups of reuses, keyed by `id()` of the finding that carries each.
 
     `death` maps each path the dataflow tracked to the index of the last
     operation that refers to it (`KeyFlow.death`). `code` gives the source of
     the function, asked for only when a fix is planned: new names must not
-    clash with any name it uses.
+    clash with any name it uses. `column` gives the 0-based column of a
+    statement, asked for only to check the length of a split named after
+    targets.
     """
     if split is None:
         return {}
@@ -85,17 +92,26 @@ def plan_fixes(
         if taken is None:
             taken = set(_IDENTIFIER.findall(code()))
         path = first.path
-        names = _names_after_targets(path, uses, taken) or _numbered_names(path, len(uses), taken)
-        taken.update(names)
         rebind = _rebinds(path, uses, graph, death)
-        targets = ", ".join(([path] if rebind else []) + names)
-        count = len(uses) + (1 if rebind else 0)
-        call = f"{split}({path})" if count == 2 else f"{split}({path}, {count})"
-        edits: list[NodeEdit] = [InsertStatementBefore(first.anchor, f"{targets} = {call}")]  # type: ignore[arg-type]
+        names = _names_after_targets(path, uses, taken)
+        statement = _split_statement(split, path, rebind, names) if names is not None else ""
+        if names is None or column(first.anchor) + len(statement) > MAX_LINE:  # type: ignore[arg-type]
+            names = _numbered_names(path, len(uses), taken)
+            statement = _split_statement(split, path, rebind, names)
+        taken.update(names)
+        edits: list[NodeEdit] = [InsertStatementBefore(first.anchor, statement)]  # type: ignore[arg-type]
         edits.extend(Replace(use.node, cst.Name(name)) for use, name in zip(uses, names))
         message = f"Split `{path}` once before its first use and give each of its {len(uses)} uses its own subkey"
         fixes[id(group[0])] = FixSpec(Applicability.SAFE, message, tuple(edits))
     return fixes
+
+
+def _split_statement(split: str, path: str, rebind: bool, names: list[str]) -> str:
+    """`x_key, noise_key = split(key)`, or `key, a, b, c = split(key, 4)` when the key is rebound."""
+    targets = ", ".join(([path] if rebind else []) + names)
+    count = len(names) + (1 if rebind else 0)
+    call = f"{split}({path})" if count == 2 else f"{split}({path}, {count})"
+    return f"{targets} = {call}"
 
 
 def _fixable(uses: list[Use]) -> bool:

@@ -106,9 +106,9 @@ class KeyReuse(Rule):
     jax.random.normal(key, ...)` gets `x_key`, `noise = 0.05 *
     jax.random.normal(key, ...)` gets `noise_key`); if one consumption of
     the group is not in such a statement (an augmented, tuple or chained
-    assignment, a bare call), if two would get the same name, or if a name
-    is already used in the function, all of them are named `key_1`,
-    `key_2`, ... instead. The split also rebinds the key
+    assignment, a bare call), if two would get the same name, if a name is
+    already used in the function, or if the split would not fit in 88
+    columns, all of them are named `key_1`, `key_2`, ... instead. The split also rebinds the key
     (`key, x_key, noise_key = jax.random.split(key, 3)`) when anything may
     read it later: code after the last consumption, the next iteration of
     a loop around them, a nested function, or the rest of a module. A key
@@ -482,7 +482,12 @@ class KeyReuse(Rule):
 
     def _report(self, result: FrameResult, split: str | None, clone: str, reported: set[int]) -> None:
         fixes = plan_fixes(
-            result.findings, result.graph, result.flow.death, split, lambda: self._code_of(result.graph.node)
+            result.findings,
+            result.graph,
+            result.flow.death,
+            split,
+            lambda: self._code_of(result.graph.node),
+            self._column_of,
         )
         for finding in result.findings:
             node = finding.use.node
@@ -492,6 +497,10 @@ class KeyReuse(Rule):
             message = self._message(finding, split or "jax.random.split", clone)
             fix: FixSpec | None = fixes.get(id(finding))
             self.report(node, message, fix=fix)
+
+    def _column_of(self, node: cst.CSTNode) -> int:
+        """The 0-based column at which `node` starts."""
+        return self.context.metadata(PositionProvider)[PositionProvider][node].start.column
 
     def _code_of(self, node: cst.CSTNode) -> str:
         """The source lines of `node` (the whole file for the module)."""

@@ -282,6 +282,15 @@ def test_fix_rebinds_a_module_level_key_and_never_an_enclosing_functions_key() -
         (("jax.random.normal(key)", "z = jax.random.normal(key)"), ("key_1", "key_2")),
         (("x = jax.random.normal(key) + jax.random.normal(key)",), ("key_1", "key_2")),
         (("x = jax.random.normal(key)", "z = jax.random.normal(key)", "z_key = 1"), ("key_1", "key_2")),
+        # The split named after these targets would be 89 columns wide, after the next two 88.
+        (
+            ("inputs_of_the_model_batch = jax.random.normal(key)", "noise_on_the_targets_batch = jax.random.normal(key)"),
+            ("key_1", "key_2"),
+        ),
+        (
+            ("inputs_of_the_model_batch = jax.random.normal(key)", "noise_on_the_target_batch = jax.random.normal(key)"),
+            ("inputs_of_the_model_batch_key", "noise_on_the_target_batch_key"),
+        ),
     ],
 )
 def test_fix_names_subkeys_after_their_targets_or_numbers_them_all(

@@ -19,6 +19,9 @@ import warnings
 
 import pytest
 
+from prnglint.fixer import fix_source
+from prnglint.rules.key_reuse import KeyReuse
+from prnglint.source import SourceFile
 from tests.rules.test_key_reuse import Case, lint, load_cases
 
 jax = pytest.importorskip("jax")
@@ -58,6 +61,16 @@ def test_enough_runnable_cases() -> None:
     assert {case.runtime for case in RUNNABLE} <= set(OUTCOMES)
     assert sum(case.runtime == "raises" for case in RUNNABLE) >= 15
     assert sum(case.runtime == "passes" for case in RUNNABLE) >= 15
+
+
+@pytest.mark.parametrize("case", [case for case in RUNNABLE if case.fixed is not None], ids=lambda case: case.name)
+def test_fixed_case_passes_the_runtime_checker(case: Case) -> None:
+    # The fix must leave no reuse behind: not in the uses it splits, and not
+    # later, in code or a loop iteration that reads a key it chose not to rebind.
+    assert case.runtime == "raises"
+    assert case.fixed is not None
+    assert not lint(case.fixed, case.options)
+    assert not jax_raises(Case(case.name, case.fixed, []))
 
 
 @pytest.mark.parametrize("case", RUNNABLE, ids=lambda case: case.name)
@@ -141,10 +154,10 @@ class _Program:
                 defined = self._block(indent + 1, defined, depth + 1, 3)
         return defined
 
-    def raises(self) -> bool:
-        """True if some combination of flags makes JAX raise `KeyReuseError`."""
+    def raises(self, text: str | None = None) -> bool:
+        """True if some combination of flags makes JAX raise `KeyReuseError` (on `text`, the program by default)."""
         namespace: dict[str, object] = {}
-        exec(compile(self.text, "generated.py", "exec"), namespace)
+        exec(compile(self.text if text is None else text, "generated.py", "exec"), namespace)
         function = namespace["case"]
         assert callable(function)
         for flags in itertools.product((False, True), repeat=self.flags):
@@ -173,3 +186,28 @@ def test_generated_program_agrees_with_the_runtime_checker(program: _Program) ->
         assert reported, program.text
     elif not program.folds:
         assert not reported, program.text
+
+
+FIXABLE = [program for program in PROGRAMS if any(d.fix is not None for d in lint(program.text))]
+
+
+def test_many_generated_programs_have_a_fix() -> None:
+    assert len(FIXABLE) >= 40
+
+
+@pytest.mark.parametrize("program", FIXABLE, ids=lambda program: f"seed{program.seed}")
+def test_fixing_a_generated_program_removes_reuse_and_adds_none(program: _Program) -> None:
+    result = fix_source(SourceFile("generated.py", program.text), [KeyReuse], {}, unsafe=True)
+    fixed = result.text
+    assert fixed != program.text
+    compile(fixed, "generated.py", "exec", dont_inherit=True)
+    after = lint(fixed)
+    assert len(after) < len(lint(program.text)), fixed
+    fixed_raises = program.raises(fixed)
+    # A split that leaves its key unbound must be right that nothing reads it
+    # again: otherwise JAX would raise where it did not before.
+    if fixed_raises:
+        assert program.raises(), fixed
+    # Once PRN003 has nothing left to say, JAX must have nothing either.
+    if not after:
+        assert not fixed_raises, fixed

@@ -139,10 +139,17 @@ def _sources_digest() -> str:
 
 
 def _libcst_version() -> str:
-    libcst = sys.modules.get("libcst")
-    if libcst is None:
-        import libcst
-    return str(getattr(libcst, "__version__", getattr(libcst, "LIBCST_VERSION", "")))
+    """libcst's version file (read, not imported: a warm run must not pay for importing libcst)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("libcst")
+    if spec is None or not spec.submodule_search_locations:
+        return "?"
+    version_file = Path(next(iter(spec.submodule_search_locations))) / "_version.py"
+    try:
+        return hashlib.sha256(version_file.read_bytes()).hexdigest()
+    except OSError:
+        return "?"
 
 
 def namespace(fingerprint: str) -> bytes:

@@ -157,7 +157,7 @@ def _apply_command_line(settings, args: argparse.Namespace, check_selectors) -> 
 
 
 def _lint_paths(paths: list[Path], args: argparse.Namespace, settings) -> list:
-    from prnglint.engine import io_error
+    from prnglint.diagnostics import io_error
     from prnglint.files import discover
     from prnglint.runner import FileResult, lint_files
 
@@ -211,7 +211,8 @@ def _performance_options(args: argparse.Namespace, settings) -> dict:
 
 
 def _lint_stdin(args: argparse.Namespace, settings):
-    from prnglint.engine import internal_error, io_error, lint_source
+    from prnglint.diagnostics import internal_error, io_error
+    from prnglint.engine import lint_source
     from prnglint.notebook import is_notebook, lint_notebook_bytes
     from prnglint.runner import FileResult
     from prnglint.source import SourceError, decode_source
@@ -233,8 +234,8 @@ def _lint_stdin(args: argparse.Namespace, settings):
 
 
 def _write_report(args: argparse.Namespace, diagnostics: list, sources: dict[str, str], files_checked: int) -> None:
+    from prnglint.registry import rule_infos
     from prnglint.reporters import MACHINE_FORMATS, RunInfo, get_reporter
-    from prnglint.registry import all_rules
 
     out: TextIO
     # Machine-read formats are UTF-8 whatever the terminal's encoding; render them first, encode at the end.
@@ -250,7 +251,7 @@ def _write_report(args: argparse.Namespace, diagnostics: list, sources: dict[str
         color=color,
         files_checked=files_checked,
         unsafe_fixes=bool(getattr(args, "unsafe_fixes", False)),
-        rule_names={rule.code: rule.name for rule in all_rules()},
+        rule_names={rule.code: rule.name for rule in rule_infos()},
     )
     if args.statistics:
         _write_statistics(diagnostics, run, out)
@@ -394,7 +395,7 @@ def _write_fix_summary(args: argparse.Namespace, outcomes: list, applied: list) 
     """On standard error, so that a report or fixed code on standard output stays clean."""
     if not applied:
         return
-    from prnglint.registry import rules_by_code
+    from prnglint.registry import rule_infos
 
     sys.stdout.flush()
     verb = "Would fix" if args.diff else "Fixed"
@@ -403,7 +404,7 @@ def _write_fix_summary(args: argparse.Namespace, outcomes: list, applied: list) 
     print(f"{verb} {len(applied)} finding{plural} in {files} file{'s' if files != 1 else ''}.", file=sys.stderr)
     if not args.show_fixes:
         return
-    names = {code: rule.name for code, rule in rules_by_code().items()}
+    names = {rule.code: rule.name for rule in rule_infos()}
     for outcome in outcomes:
         if not outcome.applied:
             continue
@@ -418,11 +419,11 @@ def _write_fix_summary(args: argparse.Namespace, outcomes: list, applied: list) 
 def _rules_command(argv: list[str]) -> int:
     parser = _Parser(prog="prnglint rules", description="List every rule.")
     parser.parse_args(argv)
-    from prnglint.registry import all_rules
+    from prnglint.registry import rule_infos
 
     rows = [("code", "name", "fix", "default", "summary")]
-    for rule in all_rules():
-        fix = rule.fix_applicability.value if rule.fix_applicability else "-"
+    for rule in rule_infos():
+        fix = rule.fix_applicability or "-"
         rows.append((rule.code, rule.name, fix, "on" if rule.default_enabled else "off", rule.summary))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     for row in rows:

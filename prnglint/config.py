@@ -9,8 +9,8 @@ from fnmatch import fnmatch
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from prnglint.engine import Rule
-from prnglint.registry import all_rules, is_known_selector, select_rules
+from prnglint.manifest import RuleInfo
+from prnglint.registry import is_known_selector, rule_infos, select_rules
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -68,11 +68,11 @@ class Settings:
     root: Path = field(default_factory=Path.cwd)
     config_file: Path | None = None
 
-    def enabled_rules(self) -> list[type[Rule]]:
-        """The rules selected for the whole run."""
+    def enabled_rules(self) -> list[RuleInfo]:
+        """The rules selected for the whole run (their facts: `prnglint.registry.load` gives the classes)."""
         return select_rules(self.select, self.extend_select, self.ignore)
 
-    def rules_for(self, path: Path, enabled: list[type[Rule]]) -> list[type[Rule]]:
+    def rules_for(self, path: Path, enabled: list[RuleInfo]) -> list[RuleInfo]:
         """`enabled` minus what `per-file-ignores` removes for `path`."""
         if not self.per_file_ignores:
             return enabled
@@ -130,7 +130,7 @@ def load_config(path: Path) -> Settings:
 def rule_option_defaults() -> dict[str, Any]:
     """Every option a rule declares, with its default."""
     options: dict[str, Any] = {}
-    for rule in all_rules():
+    for rule in rule_infos():
         options.update(rule.options)
     return options
 

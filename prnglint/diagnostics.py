@@ -77,3 +77,24 @@ IO_ERROR = "E902"
 SYNTAX_ERROR = "E999"
 INTERNAL_ERROR = "E000"
 ERROR_CODES = frozenset({IO_ERROR, SYNTAX_ERROR, INTERNAL_ERROR})
+
+
+def error_at(filename: str, code: str, message: str, row: int, column: int) -> Diagnostic:
+    """An error diagnostic (no end of its own) at one position."""
+    return Diagnostic(code, message, filename, Location(row, column), Location(row, column))
+
+
+def internal_error(filename: str, exc: BaseException) -> Diagnostic:
+    """A diagnostic for a bug of prnglint met while linting one file."""
+    return error_at(
+        filename,
+        INTERNAL_ERROR,
+        f"internal error while linting ({type(exc).__name__}: {exc}); please report it",
+        1,
+        1,
+    )
+
+
+def io_error(filename: str, reason: str) -> Diagnostic:
+    """A diagnostic for a file that could not be read or decoded."""
+    return error_at(filename, IO_ERROR, f"cannot read: {reason}", 1, 1)

@@ -15,7 +15,7 @@ import textwrap
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import libcst as cst
 from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider, WhitespaceInclusivePositionProvider
@@ -30,10 +30,17 @@ from prnglint.diagnostics import (
     Edit,
     Fix,
     Location,
+    error_at,
+    internal_error,
+    io_error,
 )
-from prnglint.names import ImportResolver, reachable_qualnames
-from prnglint.source import SourceFile
+from prnglint.names import ImportResolver
+from prnglint.prefilter import rules_that_may_fire
+from prnglint.source import SourceFile, line_offsets, split_lines
 from prnglint.suppress import Suppressions
+
+if TYPE_CHECKING:
+    from prnglint.registry import AnyRule
 
 DOC_HEADINGS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety")
 
@@ -181,6 +188,12 @@ class Rule(cst.BatchableCSTVisitor):
     options: ClassVar[Mapping[str, Any]] = {}
     VALID: ClassVar[Sequence[Valid | str]] = ()
     INVALID: ClassVar[Sequence[Invalid]] = ()
+    # Set for each subclass: whether it overrides `may_fire`, so the words alone do not tell.
+    custom_filter: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.custom_filter = cls.may_fire.__func__ is not Rule.may_fire.__func__  # type: ignore[attr-defined]
 
     def __init__(self, context: FileContext) -> None:
         super().__init__()
@@ -457,7 +470,7 @@ def positions(
 
 def lint_source(
     source: SourceFile,
-    rules: Sequence[type[Rule]],
+    rules: Sequence[AnyRule],
     options: Mapping[str, Any] | None = None,
     *,
     apply_suppressions: bool = True,
@@ -467,7 +480,10 @@ def lint_source(
 
     A syntax error becomes one E999 diagnostic; nothing raises for bad input.
     `prefilter=False` turns off the `qualnames` check (the tests compare both).
+    `rules` may be rule classes or their `RuleInfo` facts.
     """
+    from prnglint.registry import load
+
     text = source.text
     active = rules_that_may_fire(text, rules, prefilter=prefilter)
     if not active:
@@ -477,9 +493,9 @@ def lint_source(
     except cst.ParserSyntaxError as exc:
         return [_syntax_error(source.filename, text, exc)]
     except RecursionError:
-        return [_error(source.filename, SYNTAX_ERROR, "the file nests too deeply to parse", 1, 1)]
+        return [error_at(source.filename, SYNTAX_ERROR, "the file nests too deeply to parse", 1, 1)]
     context = FileContext(source.filename, text, module, options or {})
-    visit_batched(module, [rule(context) for rule in active])
+    visit_batched(module, [rule(context) for rule in load(active)])
     if not context.reports:
         return []
     diagnostics = _materialize(context)
@@ -488,41 +504,6 @@ def lint_source(
         diagnostics = [d for d in diagnostics if not suppressions.is_suppressed(d.code, d.location.row)]
     diagnostics.sort(key=Diagnostic.sort_key)
     return diagnostics
-
-
-def rules_that_may_fire(text: str, rules: Sequence[type[Rule]], *, prefilter: bool = True) -> list[type[Rule]]:
-    """The `rules` that the sound filters cannot rule out on `text`.
-
-    First each rule's `words`; then, when every rule left declares its
-    `qualnames`, one `ast` pass that tells which of them can be reached, which
-    saves the libcst parse (ten times dearer) on most files that merely
-    mention JAX.
-    """
-    found: dict[str, bool] = {}
-
-    def occurs(word: str) -> bool:
-        # Rules share words (`jax`, `random`): search the text once for each.
-        present = found.get(word)
-        if present is None:
-            present = found[word] = word in text
-        return present
-
-    active = [
-        rule
-        for rule in rules
-        if (
-            any(all(occurs(word) for word in group) for group in rule.words)
-            if rule.may_fire.__func__ is Rule.may_fire.__func__  # type: ignore[attr-defined]
-            else rule.may_fire(text)
-        )
-    ]
-    if not prefilter or not active or any(rule.qualnames is None for rule in active):
-        return active
-    wanted = frozenset().union(*(rule.qualnames or () for rule in active))
-    reached = reachable_qualnames(text, wanted)
-    if reached is None:
-        return active
-    return [rule for rule in active if rule.qualnames is not None and rule.qualnames & reached]
 
 
 def _materialize(context: FileContext) -> list[Diagnostic]:
@@ -608,7 +589,7 @@ def _render_in_place(
     if "\n" not in content and "\r" not in content:
         return content
     source = "".join(lines)
-    offsets = _line_offsets(source)
+    offsets = line_offsets(source)
     start = offsets[span.start.line - 1] + span.start.column
     end = offsets[span.end.line - 1] + span.end.column
     code = module.deep_replace(old, new).code
@@ -620,31 +601,11 @@ def _syntax_error(filename: str, text: str, exc: cst.ParserSyntaxError) -> Diagn
     try:
         compile(text, filename, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
     except SyntaxError as error:
-        return _error(filename, SYNTAX_ERROR, f"syntax error: {error.msg}", error.lineno or 1, error.offset or 1)
+        return error_at(filename, SYNTAX_ERROR, f"syntax error: {error.msg}", error.lineno or 1, error.offset or 1)
     except (ValueError, RecursionError, MemoryError):
         pass
     message = str(exc.message).strip().splitlines()[0] if exc.message else "invalid syntax"
-    return _error(filename, SYNTAX_ERROR, f"syntax error: {message}", exc.raw_line or 1, exc.raw_column + 1)
-
-
-def _error(filename: str, code: str, message: str, row: int, column: int) -> Diagnostic:
-    return Diagnostic(code, message, filename, Location(row, column), Location(row, column))
-
-
-def internal_error(filename: str, exc: BaseException) -> Diagnostic:
-    """A diagnostic for a bug of prnglint met while linting one file."""
-    return _error(
-        filename,
-        INTERNAL_ERROR,
-        f"internal error while linting ({type(exc).__name__}: {exc}); please report it",
-        1,
-        1,
-    )
-
-
-def io_error(filename: str, reason: str) -> Diagnostic:
-    """A diagnostic for a file that could not be read or decoded."""
-    return _error(filename, IO_ERROR, f"cannot read: {reason}", 1, 1)
+    return error_at(filename, SYNTAX_ERROR, f"syntax error: {message}", exc.raw_line or 1, exc.raw_column + 1)
 
 
 # --- Fixes as text ----------------------------------------------------------------
@@ -655,7 +616,7 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
 
     Raises ValueError if two edits overlap.
     """
-    offsets = _line_offsets(text)
+    offsets = line_offsets(text)
 
     def offset(location: Location) -> int:
         return offsets[location.row - 1] + location.column - 1
@@ -671,20 +632,3 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
         cursor = end
     out.append(text[cursor:])
     return "".join(out)
-
-
-_NEWLINE = re.compile(r"\r\n|\r|\n")
-
-
-def _line_offsets(text: str) -> list[int]:
-    """Start offset of every line, splitting lines exactly as libcst does."""
-    offsets = [0]
-    offsets.extend(match.end() for match in _NEWLINE.finditer(text))
-    offsets.append(len(text))
-    return offsets
-
-
-def split_lines(text: str) -> list[str]:
-    """The lines of `text` with their endings, split as libcst splits them."""
-    offsets = _line_offsets(text)
-    return [text[a:b] for a, b in zip(offsets, offsets[1:]) if a < b]

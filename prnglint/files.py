@@ -255,35 +255,37 @@ def _walk(
     suffixes: tuple[str, ...],
 ) -> Iterator[Path]:
     excluder = Excluder(exclude)
-    start_absolute = start.resolve()
+    start_absolute = str(start.resolve())
+    # Paths relative to `root` as `_relative` spells them; below the start
+    # folder they are built as text, one folder at a time.
+    start_prefix = _relative(Path(start_absolute, "_"), root)[:-1]
     # The folders the walk enters have passed the tests below; for the start
-    # folder, the components above it (relative to root) are tested once.
-    entered = False
+    # folder, the components above it are tested once.
+    if any(excluder.name_excluded(part) for part in start_prefix.split("/")[:-1]):
+        return
+    start_text = str(start)
     for directory, dirnames, filenames in os.walk(start):
-        base = Path(directory)
-        absolute_base = start_absolute / base.relative_to(start) if entered else start_absolute
-        # Paths relative to `root` as `_relative` spells them, built as text once per folder.
-        prefix = _relative(absolute_base / "_", root)[:-1]
-        if not entered:
-            entered = True
-            if any(excluder.name_excluded(part) for part in prefix.split("/")[:-1]):
-                dirnames[:] = []
-                continue
+        tail = directory[len(start_text) :].lstrip(os.sep)
+        absolute_base = os.path.join(start_absolute, tail) if tail else start_absolute
+        prefix = start_prefix + (tail.replace(os.sep, "/") + "/" if tail else "")
         # Only folders that some `.gitignore` applies to need asking.
-        ignores = respect_gitignore and bool(gitignore.bases(absolute_base, top))
+        ignores = respect_gitignore and bool(gitignore.bases(Path(absolute_base), top))
         kept: list[str] = []
         for name in sorted(dirnames):
             if excluder.name_excluded(name) or excluder.path_excluded(prefix + name):
                 continue
-            if ignores and gitignore.is_ignored(absolute_base / name, True, top):
+            if ignores and gitignore.is_ignored(Path(absolute_base, name), True, top):
                 continue
             kept.append(name)
         dirnames[:] = kept
+        base: Path | None = None
         for name in sorted(filenames):
             if not name.endswith(suffixes):
                 continue
             if excluder.name_excluded(name) or excluder.path_excluded(prefix + name):
                 continue
-            if ignores and gitignore.is_ignored(absolute_base / name, False, top):
+            if ignores and gitignore.is_ignored(Path(absolute_base, name), False, top):
                 continue
+            if base is None:
+                base = Path(directory)
             yield base / name

@@ -20,9 +20,9 @@ from typing import Any
 
 import libcst as cst
 
-from prnglint.diagnostics import INTERNAL_ERROR, IO_ERROR, Applicability, Diagnostic, Edit, Location
-from prnglint.engine import Rule, apply_edits, internal_error, io_error, lint_source, split_lines
-from prnglint.source import SourceError, SourceFile, decode_source, read_source
+from prnglint.diagnostics import INTERNAL_ERROR, IO_ERROR, Applicability, Diagnostic, Edit, Location, internal_error, io_error
+from prnglint.engine import Rule, apply_edits, lint_source
+from prnglint.source import SourceError, SourceFile, decode_source, read_source, split_lines
 from prnglint.writer import WriteError, write_atomically
 
 MAX_ROUNDS = 10

@@ -32,11 +32,11 @@ from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
-from prnglint.diagnostics import INTERNAL_ERROR, IO_ERROR, Diagnostic, Edit, Fix, Location
-from prnglint.engine import Rule, internal_error, io_error, lint_source, split_lines
+from prnglint.diagnostics import INTERNAL_ERROR, IO_ERROR, Diagnostic, Edit, Fix, Location, internal_error, io_error
+from prnglint.engine import Rule, lint_source
 from prnglint.ipython import PYTHON_CELL_MAGICS, cell_magic_name, escape_lines
 from prnglint.notebook_file import Notebook, NotebookError
-from prnglint.source import SourceFile
+from prnglint.source import SourceFile, split_lines
 
 __all__ = [
     "Notebook",

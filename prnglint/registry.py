@@ -1,18 +1,31 @@
-"""Find the rules: every public module of `prnglint.rules` holds one Rule subclass."""
+"""Find the rules: every public module of `prnglint.rules` holds one Rule subclass.
+
+Choosing rules works on `prnglint.manifest.RuleInfo`, the rules' facts, so
+that a run which lints nothing (a warm cache, files no rule concerns) never
+imports a rule or libcst; `all_rules` and `load` give the classes.
+"""
 
 from __future__ import annotations
 
 import functools
 import importlib
 import pkgutil
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Union
 
-from prnglint.engine import Rule
+from prnglint.manifest import RULES, RuleInfo
+
+if TYPE_CHECKING:
+    from prnglint.engine import Rule
+
+AnyRule = Union[RuleInfo, "type[Rule]"]
 
 
 @functools.cache
 def all_rules() -> tuple[type[Rule], ...]:
-    """Every rule, sorted by code."""
+    """Every rule class, sorted by code (importing every rule module)."""
     import prnglint.rules as package
+    from prnglint.engine import Rule
 
     found: list[type[Rule]] = []
     for info in pkgutil.iter_modules(package.__path__):
@@ -32,23 +45,43 @@ def all_rules() -> tuple[type[Rule], ...]:
 
 
 def rules_by_code() -> dict[str, type[Rule]]:
-    """Map of code to rule."""
+    """Map of code to rule class."""
     return {rule.code: rule for rule in all_rules()}
+
+
+def rule_infos() -> tuple[RuleInfo, ...]:
+    """Every rule's facts, sorted by code, without importing any rule."""
+    return RULES
+
+
+@functools.lru_cache(maxsize=None)
+def load_codes(codes: tuple[str, ...]) -> tuple[type[Rule], ...]:
+    """The classes of the rules with these codes, in the same order."""
+    by_code = {info.code: info for info in RULES}
+    return tuple(by_code[code].load() for code in codes)
+
+
+def load(rules: Iterable[AnyRule]) -> tuple[type[Rule], ...]:
+    """The classes of `rules` (facts or classes), in the same order."""
+    rules = tuple(rules)
+    if all(isinstance(rule, RuleInfo) for rule in rules):
+        return load_codes(tuple(rule.code for rule in rules))  # type: ignore[union-attr]
+    return tuple(rule.load() if isinstance(rule, RuleInfo) else rule for rule in rules)
 
 
 def select_rules(
     select: list[str] | None,
     extend_select: list[str],
     ignore: list[str],
-) -> list[type[Rule]]:
+) -> list[RuleInfo]:
     """The rules enabled by ruff-style selectors (codes or prefixes such as ``PRN``).
 
     Without `select`, the default-enabled rules; `extend_select` adds to that;
     `ignore` removes, where a longer (more specific) selector wins over a
     shorter one and a tie goes to `ignore`.
     """
-    chosen: list[type[Rule]] = []
-    for rule in all_rules():
+    chosen: list[RuleInfo] = []
+    for rule in RULES:
         if select is None:
             score = 0 if rule.default_enabled else -1
         else:
@@ -59,7 +92,7 @@ def select_rules(
     return chosen
 
 
-def _best(code: str, selectors: list[str]) -> int:
+def _best(code: str, selectors: Sequence[str]) -> int:
     """The length of the longest selector matching `code` (-1 if none); `ALL` counts as 0."""
     best = -1
     for selector in selectors:
@@ -72,4 +105,4 @@ def _best(code: str, selectors: list[str]) -> int:
 
 def is_known_selector(selector: str) -> bool:
     """True if `selector` names at least one rule (or is ``ALL``)."""
-    return selector == "ALL" or any(rule.code.startswith(selector) for rule in all_rules())
+    return selector == "ALL" or any(rule.code.startswith(selector) for rule in RULES)

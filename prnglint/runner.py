@@ -15,7 +15,6 @@ diagnostics whatever `jobs` is and whether the cache answered or not.
 
 from __future__ import annotations
 
-import functools
 import gc
 import os
 import sys
@@ -25,12 +24,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from prnglint.config import Settings
-from prnglint.diagnostics import INTERNAL_ERROR, Diagnostic
-from prnglint.engine import Rule, internal_error, io_error, lint_source, rules_that_may_fire
+from prnglint.diagnostics import INTERNAL_ERROR, Diagnostic, internal_error, io_error
+from prnglint.prefilter import rules_that_may_fire
 from prnglint.files import FoundFile
 from prnglint.source import SourceError, SourceFile, read_source
 
 if TYPE_CHECKING:
+    from prnglint.registry import AnyRule
     from prnglint.cache import Cache, Row
     from prnglint.progress import ProgressFactory
 
@@ -100,8 +100,10 @@ def default_jobs() -> int:
     return os.cpu_count() or 1
 
 
-def lint_file(path: Path, rules: Sequence[type[Rule]], settings: Settings, *, keep_source: bool = False) -> FileResult:
+def lint_file(path: Path, rules: Sequence[AnyRule], settings: Settings, *, keep_source: bool = False) -> FileResult:
     """Read and lint one file in this process; unreadable files become an E902 diagnostic."""
+    from prnglint.engine import lint_source
+
     name = display_name(path)
     if is_notebook(path):
         from prnglint.notebook import lint_notebook_path
@@ -129,7 +131,7 @@ class _Work:
     name: str
     kind: str
     payload: str | bytes  # the text of a Python file, the bytes of a notebook
-    rules: tuple[type[Rule], ...]
+    rules: tuple[AnyRule, ...]
     source: SourceFile | None
     key: str | None
 
@@ -184,7 +186,7 @@ def _answer_without_linting(
     index: int,
     path: Path,
     name: str,
-    rules: Sequence[type[Rule]],
+    rules: Sequence[AnyRule],
     settings: Settings,
     cache: Cache | None,
     keep_source: bool,
@@ -236,9 +238,10 @@ def _finish(item: _Work, rows: list[Row], cache: Cache | None, keep_source: bool
 # --- Linting, in this process or in a pool ---------------------------------------------
 
 
-def _lint_one(name: str, kind: str, payload: str | bytes, rules: Sequence[type[Rule]], options: Mapping[str, Any]) -> list[Row]:
+def _lint_one(name: str, kind: str, payload: str | bytes, rules: Sequence[AnyRule], options: Mapping[str, Any]) -> list[Row]:
     """Lint one file's text (or notebook bytes) and return its rows; prnglint's own bugs become E000."""
     from prnglint.cache import encode
+    from prnglint.engine import lint_source
 
     # A syntax tree is hundreds of thousands of objects and no cycles: the
     # cyclic garbage collector, scanning them again and again while they are
@@ -307,6 +310,11 @@ def _lint_in_pool(
     from prnglint.cache import encode
 
     by_index = {item.index: item for item in work}
+    # Load the rules (and libcst) before the workers fork, so that they start with them.
+    from prnglint.registry import load
+
+    for rules in {item.rules for item in work}:
+        load(rules)
     pool = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=_pool_context(),
@@ -366,17 +374,11 @@ def _start_worker(options: Mapping[str, Any]) -> None:
     gc.freeze()
 
 
-@functools.lru_cache(maxsize=None)
-def _rules_by_codes(codes: tuple[str, ...]) -> tuple[type[Rule], ...]:
-    from prnglint.registry import rules_by_code
-
-    known = rules_by_code()
-    return tuple(known[code] for code in codes)
-
-
 def _lint_chunk(tasks: list[tuple[int, str, str, str | bytes, tuple[str, ...]]]) -> list[tuple[int, list[Row]]]:
     """Lint a chunk of files in a worker; returns each file's index and rows."""
+    from prnglint.registry import load_codes
+
     return [
-        (index, _lint_one(name, kind, payload, _rules_by_codes(codes), _worker_options))
+        (index, _lint_one(name, kind, payload, load_codes(codes), _worker_options))
         for index, name, kind, payload, codes in tasks
     ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import re
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,3 +81,20 @@ def read_source(path: Path, display_name: str | None = None) -> SourceFile:
     except OSError as exc:
         raise SourceError(exc.strerror or str(exc)) from None
     return decode_source(raw, name)
+
+
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+def line_offsets(text: str) -> list[int]:
+    """Start offset of every line, splitting lines exactly as libcst does."""
+    offsets = [0]
+    offsets.extend(match.end() for match in _NEWLINE.finditer(text))
+    offsets.append(len(text))
+    return offsets
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines of `text` with their endings, split as libcst splits them."""
+    offsets = line_offsets(text)
+    return [text[a:b] for a, b in zip(offsets, offsets[1:]) if a < b]

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.text import Text
 
 from prnglint.diagnostics import Diagnostic
-from prnglint.engine import split_lines
+from prnglint.source import split_lines
 from prnglint.reporters import RunInfo, location_label, source_text, summary_line
 
 _CONTEXT = 1

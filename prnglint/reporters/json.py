@@ -28,9 +28,9 @@ def report(diagnostics: Sequence[Diagnostic], run: RunInfo, out: TextIO) -> None
 
 def rule_urls() -> dict[str, str]:
     """The documentation address of every rule, by code."""
-    from prnglint.registry import all_rules
+    from prnglint.registry import rule_infos
 
-    return {rule.code: rule.url() for rule in all_rules()}
+    return {rule.code: rule.url() for rule in rule_infos()}
 
 
 def diagnostic_to_json(d: Diagnostic, urls: Mapping[str, str]) -> dict[str, Any]:

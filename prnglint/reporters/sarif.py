@@ -25,7 +25,8 @@ from urllib.parse import quote
 
 from prnglint import __version__
 from prnglint.diagnostics import Diagnostic, Edit, Location
-from prnglint.engine import Rule, split_lines
+from prnglint.engine import Rule
+from prnglint.source import split_lines
 from prnglint.reporters import RunInfo, file_span, source_text
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

@@ -29,6 +29,7 @@ times.
 from __future__ import annotations
 
 import argparse
+import compileall
 import importlib.util
 import os
 import resource
@@ -220,6 +221,9 @@ def _run(args: argparse.Namespace, folders: list[Path], work: Path) -> int:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
             print(f"overlay: {source.relative_to(args.overlay)}")
+    # Installing a wheel byte-compiles it; without this, every run (this
+    # machine sets PYTHONDONTWRITEBYTECODE) would compile prnglint's sources again.
+    compileall.compile_dir(work / "snapshot", quiet=1)
 
     _, _, reference = timed(prnglint(*paths, "--jobs", "1", "--no-cache", *common), work)
     if reference.returncode not in (0, 1):

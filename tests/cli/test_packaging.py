@@ -45,6 +45,42 @@ def test_lint_path_never_imports_jax(tmp_path: Path) -> None:
     assert "jax" in proc.stdout.strip().splitlines()[-1]
 
 
+_LIBCST_PROBE = textwrap.dedent(
+    """
+    import sys
+    from prnglint.cli import main
+    status = main(sys.argv[1:])
+    print("LIBCST:" + ("yes" if "libcst" in sys.modules else "no"))
+    sys.exit(status)
+    """
+)
+
+
+def _imports_libcst(args: list[str], cwd: Path) -> tuple[bool, str]:
+    proc = subprocess.run([sys.executable, "-c", _LIBCST_PROBE, *args], capture_output=True, text=True, cwd=cwd)
+    last = proc.stdout.strip().splitlines()[-1]
+    assert last.startswith("LIBCST:"), proc.stderr
+    return last == "LIBCST:yes", proc.stdout
+
+
+def test_runs_that_lint_nothing_never_import_libcst(tmp_path: Path) -> None:
+    """Importing libcst and the rules costs more than a warm run: only linting a file may pay it."""
+    (tmp_path / "plain.py").write_text("import numpy as np\nx = np.random.normal()\n")
+    (tmp_path / "train.py").write_text("import jax\nKEY = jax.random.key(0)\n")
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+    # A file none of the rules' words occur in is settled without libcst.
+    assert _imports_libcst(["plain.py", *cache], tmp_path)[0] is False
+    # The first run lints train.py (libcst); the second answers from the cache.
+    cold, out = _imports_libcst([".", *cache], tmp_path)
+    assert cold is True and "PRN001" in out
+    warm, out = _imports_libcst([".", *cache], tmp_path)
+    assert warm is False and "PRN001" in out
+    # (SARIF carries every rule's documentation, which lives in the rule classes.)
+    for fmt in ("concise", "json", "github", "json-lines"):
+        assert _imports_libcst([".", *cache, "--output-format", fmt], tmp_path)[0] is False, fmt
+    assert _imports_libcst(["rules"], tmp_path)[0] is False
+
+
 @pytest.mark.slow
 def test_wheel_installs_with_core_dependencies_only(tmp_path: Path) -> None:
     dist = tmp_path / "dist"

@@ -77,6 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="also restore the first N flipped checkpoints with plain Orbax, to show what it does alone (default: 0)",
     )
     parser.add_argument("--no-contrasts", action="store_true", help="skip the anti-pattern variants of the reference trainings")
+    parser.add_argument(
+        "--no-compile-cache",
+        action="store_true",
+        help="compile every program in every process; by default the single-process workers share a JAX compilation "
+        "cache in the run's folder, so a fresh process loads the executable of a program another process compiled",
+    )
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds before the whole verification is abandoned (default: 300)")
     return parser
 
@@ -133,6 +139,7 @@ def settings_from(args: argparse.Namespace, workdir: Path) -> Any:
         timeout=args.timeout,
         progress=sys.stderr.isatty(),
         search_path=os.getcwd(),
+        compile_cache=not args.no_compile_cache,
     )
 
 

@@ -49,6 +49,15 @@ def _all_results(workers: list[Worker], job_id: str) -> list[dict[str, Any]]:
     return [w.results[job_id] for w in sorted(found, key=lambda w: w.process_index)]
 
 
+def fresh_process(replica: dict[str, Any]) -> str:
+    """How the report names the replica's process: fresh, and where its executables came from."""
+    compilation = replica.get("compilation") or {}
+    loaded, compiled = int(compilation.get("loaded", 0)), int(compilation.get("compiled", 0))
+    if not loaded:
+        return "fresh process"
+    return f"fresh process; {loaded} of {loaded + compiled} executables loaded from this run's compilation cache"
+
+
 def judge_single(subject: str, primary: dict[str, Any], replica: dict[str, Any], settings: Settings) -> list[Scenario]:
     """The six single-process scenarios of one training."""
     scenarios: list[Scenario] = []
@@ -62,7 +71,7 @@ def judge_single(subject: str, primary: dict[str, Any], replica: dict[str, Any],
             subject,
             "rerun",
             same,
-            f"{n} steps, seed {settings.seed}: {short(uninterrupted)} {'=' if same else '≠'} {short(rerun)} (fresh process)",
+            f"{n} steps, seed {settings.seed}: {short(uninterrupted)} {'=' if same else '≠'} {short(rerun)} ({fresh_process(replica)})",
             None
             if same
             else "a second run from the same seed in a fresh process ended in a different state"
@@ -72,7 +81,7 @@ def judge_single(subject: str, primary: dict[str, Any], replica: dict[str, Any],
                 if primary.get("retried")
                 else ""
             ),
-            {"first": uninterrupted, "second": rerun},
+            {"first": uninterrupted, "second": rerun, "compilation": replica.get("compilation")},
         )
     )
 
@@ -93,7 +102,13 @@ def judge_single(subject: str, primary: dict[str, Any], replica: dict[str, Any],
             f"{k} + restore + {n - k} steps: {short(resumed['fingerprint'])} {'=' if same else '≠'} "
             f"{short(uninterrupted)} uninterrupted",
             reason,
-            {"uninterrupted": uninterrupted, "resumed": resumed["fingerprint"], "restored": resumed.get("restored_fingerprint"), "saved": saved},
+            {
+                "uninterrupted": uninterrupted,
+                "resumed": resumed["fingerprint"],
+                "restored": resumed.get("restored_fingerprint"),
+                "saved": saved,
+                "compilation": replica.get("compilation"),
+            },
         )
     )
 
@@ -384,6 +399,7 @@ def build(settings: Settings, workers: list[Worker], wall_seconds: float, parent
             "resume_at": settings.resume_at,
             "processes": settings.processes,
             "bit_flips": settings.flips,
+            "compile_cache": settings.compile_cache,
         },
         "environment": record,
         "scenarios": [dataclasses.asdict(s) for s in scenarios],
@@ -396,6 +412,20 @@ def build(settings: Settings, workers: list[Worker], wall_seconds: float, parent
             },
             "workers": timings,
         },
+        "compilation": compilation_summary(workers),
+    }
+
+
+def compilation_summary(workers: list[Worker]) -> dict[str, Any]:
+    """Executables each process compiled with XLA or loaded from the run's compilation cache."""
+    per_worker = {w.name: w.compilation for w in workers}
+    per_job = {job_id: result.get("compilation") for w in workers for job_id, result in w.results.items()}
+    return {
+        "compiled": sum(int(c.get("compiled", 0)) for c in per_worker.values()),
+        "loaded_from_cache": sum(int(c.get("loaded", 0)) for c in per_worker.values()),
+        "cache_used_by": [name for name, c in per_worker.items() if c.get("enabled")],
+        "workers": per_worker,
+        "jobs": per_job,
     }
 
 
@@ -443,8 +473,21 @@ def render(report: dict[str, Any], console: Any) -> None:
         + ", ".join(f"{name} {value['cpu']:.1f}" for name, value in report["timings"]["breakdown"].items() if value["cpu"])
         + "[/dim]"
     )
+    console.print(f"[dim]{describe_compilation(report.get('compilation') or {})}[/dim]")
     verdict = "[bold green]every proof holds[/bold green]" if report["ok"] else "[bold red]a proof failed[/bold red]"
     console.print(verdict)
+
+
+def describe_compilation(summary: dict[str, Any]) -> str:
+    """One sentence on who compiled what, for the text report."""
+    compiled, loaded = summary.get("compiled", 0), summary.get("loaded_from_cache", 0)
+    users = summary.get("cache_used_by") or []
+    if not users:
+        return f"XLA compiled {compiled} executables; every process compiled its own (no compilation cache)"
+    return (
+        f"XLA compiled {compiled} executables; fresh processes loaded {loaded} more from this run's compilation cache "
+        f"(used by {', '.join(users)}; the same lowered program, compiled once; --no-compile-cache compiles in every process)"
+    )
 
 
 def plot(report: dict[str, Any], path: Path) -> None:

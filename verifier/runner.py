@@ -65,6 +65,9 @@ class Settings:
     timeout: float
     progress: bool
     search_path: str
+    # Share one persistent compilation cache between the single-process
+    # workers of this run (see compilation.py); off: every process compiles.
+    compile_cache: bool = True
 
 
 @dataclasses.dataclass
@@ -78,6 +81,7 @@ class Worker:
     environment: dict[str, Any] | None = None
     process_index: int = 0
     timings: dict[str, float] = dataclasses.field(default_factory=dict)
+    compilation: dict[str, Any] = dataclasses.field(default_factory=dict)
     results: dict[str, Any] = dataclasses.field(default_factory=dict)
     fatal: dict[str, Any] | None = None
     finished: bool = False
@@ -143,9 +147,11 @@ def plan_workers(settings: Settings) -> list[Worker]:
     workers: list[Worker] = []
     logs = settings.workdir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
+    # Inside the run's folder, so it starts empty and is removed with it.
+    cache = str(settings.workdir / "compile-cache") if settings.compile_cache else None
     for index, jobs in enumerate(crossed_jobs(settings, settings.workdir / "single")):
         if jobs:
-            plan = {"jobs": jobs, "progress": settings.progress, "distributed": None}
+            plan = {"jobs": jobs, "progress": settings.progress, "distributed": None, "compile_cache": cache}
             workers.append(Worker(f"worker {'AB'[index]}", plan, logs / f"worker-{'ab'[index]}.log"))
     if settings.processes > 1:
         jobs = [
@@ -159,6 +165,9 @@ def plan_workers(settings: Settings) -> list[Worker]:
                 "jobs": jobs,
                 # One progress display for the job is enough.
                 "progress": settings.progress and process_id == 0,
+                # The processes of the job compile their programs at the same
+                # moment, so a shared cache would save nothing; each compiles.
+                "compile_cache": None,
                 "distributed": {
                     "coordinator": coordinator,
                     "num_processes": settings.processes,
@@ -286,6 +295,7 @@ def handle(worker: Worker, event: dict[str, Any]) -> None:
     elif kind == "finished":
         worker.finished = True
         worker.timings = event.get("timings", {})
+        worker.compilation = event.get("compilation", {})
 
 
 def raise_fatal(worker: Worker) -> None:

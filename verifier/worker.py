@@ -53,9 +53,12 @@ def main() -> int:
 
         timings["import jax"] = time.perf_counter() - mark
         timings["import jax cpu"] = time.process_time() - started_cpu
-        # Every worker compiles for itself: a persistent compilation cache
-        # would let a "fresh" process reuse another's work.
-        jax.config.update("jax_enable_compilation_cache", False)
+        from prnglint.verifier import compilation
+
+        # Before anything is compiled: the cache, when the plan has one, is
+        # this run's own folder (see compilation.py for what it shares).
+        cache = compilation.configure(plan.get("compile_cache"))
+        counter = compilation.CompileCounter().install()
         distributed = plan.get("distributed")
         if distributed:
             mark = time.perf_counter()
@@ -81,8 +84,10 @@ def main() -> int:
 
     for job in plan["jobs"]:
         run = {"primary": jobs.primary, "replica": jobs.replica, "distributed": jobs.distributed}[job["kind"]]
+        before = counter.snapshot()
         try:
             result = run(job, emit, bool(plan.get("progress")))
+            result["compilation"] = compilation.difference(counter.snapshot(), before)
         except TargetError as error:
             emit({"type": "fatal", "kind": "target", "job": job["id"], "message": str(error)})
             return EXIT_TARGET_ERROR
@@ -107,7 +112,13 @@ def main() -> int:
         # A barrier with the other processes of the job, so that none leaves
         # while another still needs it.
         jax.distributed.shutdown()
-    emit({"type": "finished", "timings": {name: round(value, 3) for name, value in timings.items()}})
+    emit(
+        {
+            "type": "finished",
+            "timings": {name: round(value, 3) for name, value in timings.items()},
+            "compilation": {**cache, **counter.snapshot()},
+        }
+    )
     events.close()
     return 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -113,8 +114,13 @@ def test_environment_record_names_what_bit_exactness_depends_on(full_run: Verify
     assert isinstance(env["jax"]["threefry_partitionable"], bool) and isinstance(env["jax"]["x64"], bool)
     assert env["host"]["cpu_count"] >= 1 and env["host"]["cpu_affinity"] == env["host"]["parent_cpu_affinity"]
     assert "XLA_FLAGS" in env["host"]["variables"]
-    # Every worker compiled for itself: no persistent compilation cache.
-    assert env["jax"]["persistent_compilation_cache"] is False
+    # The single-process workers share this run's compilation cache (the
+    # record shown is worker A's); the processes of the job compile for
+    # themselves.
+    assert env["jax"]["persistent_compilation_cache"] is True
+    compilation = full_run.report["compilation"]
+    assert compilation["cache_used_by"] == ["worker A", "worker B"]
+    assert not compilation["workers"]["job process 0"]["enabled"]
     assert full_run.scenario("all", "same environment")["passed"]
     # Two single-process workers and a job of two processes.
     assert len(env["processes"]) == 4
@@ -138,3 +144,42 @@ def test_table_shows_every_scenario_and_the_observed_symptoms(full_run: VerifyRu
             assert any(subject in line and name in line and "pass" in line for line in text.splitlines()), (subject, name)
     assert "anti-patterns in nnx" in text and "KeyReuseError" in text and "TypeError" in text
     assert "threefry2x32" in text and "every proof holds" in text
+    assert "from this run's compilation cache" in text and "--no-compile-cache" in text
+
+
+@pytest.mark.parametrize("subject", SUBJECTS)
+def test_the_fresh_processes_loaded_the_primarys_executables_and_the_report_says_so(full_run: VerifyRun, subject: str) -> None:
+    jobs = full_run.report["compilation"]["jobs"]
+    primary, replica = jobs[f"{subject}/primary"], jobs[f"{subject}/replica"]
+    # The primary compiled the training's programs; the replica, a fresh
+    # process, loaded at least init and step instead of compiling them.
+    assert primary["compiled"] >= 2 and primary["written"] >= 2
+    assert replica["loaded"] >= 2
+    rerun = full_run.scenario(subject, "rerun")
+    assert rerun["details"]["compilation"] == replica
+    assert f"{replica['loaded']} of {replica['loaded'] + replica['compiled']} executables loaded" in rerun["evidence"]
+
+
+def test_without_the_compile_cache_every_process_compiles_and_the_fingerprints_are_the_same(
+    full_run: VerifyRun, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from prnglint.verifier.cli import main
+
+    output = tmp_path_factory.mktemp("no-cache") / "report.json"
+    code = main(["--no-compile-cache", "--no-contrasts", "--bit-flips", "4", "--output-format", "json", "--output-file", str(output)])
+    uncached = VerifyRun(code, json.loads(output.read_text()), full_run.plot)
+    assert code == 0
+    compilation = uncached.report["compilation"]
+    assert compilation["loaded_from_cache"] == 0 and compilation["cache_used_by"] == []
+    assert uncached.report["environment"]["jax"]["persistent_compilation_cache"] is False
+    assert all(job["loaded"] == 0 and job["compiled"] >= 2 for job in compilation["jobs"].values())
+    for subject in SUBJECTS:
+        assert "compilation cache" not in uncached.scenario(subject, "rerun")["evidence"]
+        # Compiled in every process or loaded from the cache: the same bits.
+        for name, keys in (("rerun", ("first", "second")), ("resume", ("uninterrupted", "resumed", "restored"))):
+            cached, fresh = full_run.scenario(subject, name)["details"], uncached.scenario(subject, name)["details"]
+            assert [cached[key] for key in keys] == [fresh[key] for key in keys], (subject, name)
+        assert (
+            full_run.scenario(subject, "sensitivity")["details"]["fingerprint"]
+            == uncached.scenario(subject, "sensitivity")["details"]["fingerprint"]
+        )

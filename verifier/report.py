@@ -341,6 +341,7 @@ def time_breakdown(workers: list[Worker]) -> dict[str, dict[str, float]]:
             add("interpreter start", worker.first_event_at - worker.started_at, None)
         add("imports and setup", worker.timings.get("import jax", 0.0), worker.timings.get("import jax cpu"))
         add("imports and setup", worker.timings.get("import orbax and verifier", 0.0), None)
+        add("imports and setup", worker.timings.get("import reference trainings", 0.0), None)
         add("jax.distributed.initialize", worker.timings.get("jax.distributed.initialize", 0.0), None)
         for result in worker.results.values():
             for phase, value in result.get("timings", {}).items():

@@ -77,6 +77,20 @@ def main() -> int:
         from prnglint.verifier.protocol import TargetError
 
         timings["import orbax and verifier"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        from prnglint.verifier.imports import import_reference
+        from prnglint.verifier.protocol import REFERENCES
+
+        # The reference trainings' modules, without the IPython import that
+        # flax makes and never needs here (see imports.py); a job then finds
+        # them imported. A user's target is imported by its job as it is.
+        for target in dict.fromkeys(job["target"] for job in plan["jobs"]):
+            if target in REFERENCES.values():
+                try:
+                    import_reference(target.partition(":")[0])
+                except Exception:  # the job imports it again and reports why it fails
+                    pass
+        timings["import reference trainings"] = time.perf_counter() - mark
         emit({"type": "environment", "record": environment.full_record(), "process_index": jax.process_index()})
     except Exception as error:
         emit({"type": "fatal", "kind": "internal", "message": f"worker setup failed: {error}", "traceback": traceback.format_exc()})

@@ -114,6 +114,10 @@ def _check_command(argv: list[str]) -> int:
     args = build_check_parser().parse_args(argv)
     from prnglint.config import ConfigError, Settings, check_selectors, find_config, load_config
 
+    if args.statistics and args.output_format not in STATISTICS_FORMATS:
+        raise UsageError(
+            f"prnglint: --statistics is written as text or JSON: use --output-format {', '.join(sorted(STATISTICS_FORMATS))}"
+        )
     paths: list[Path] = args.paths or [Path(".")]
     from_stdin = [str(p) for p in paths] == ["-"]
     if not from_stdin and any(str(p) == "-" for p in paths):
@@ -239,7 +243,7 @@ def _write_report(args: argparse.Namespace, diagnostics: list, sources: dict[str
 
     out: TextIO
     # Machine-read formats are UTF-8 whatever the terminal's encoding; render them first, encode at the end.
-    machine = args.output_format in MACHINE_FORMATS and not args.statistics
+    machine = args.output_format in MACHINE_FORMATS
     if args.output_file is not None or machine:
         out = io.StringIO()
         color = False
@@ -254,7 +258,7 @@ def _write_report(args: argparse.Namespace, diagnostics: list, sources: dict[str
         rule_names={rule.code: rule.name for rule in rule_infos()},
     )
     if args.statistics:
-        _write_statistics(diagnostics, run, out)
+        _write_statistics(diagnostics, run, out, args.output_format)
     else:
         get_reporter(args.output_format)(diagnostics, run, out)
     if args.output_file is not None:
@@ -277,10 +281,23 @@ def _write_utf8(stream: TextIO, text: str) -> None:
     buffer.flush()
 
 
-def _write_statistics(diagnostics: list, run, out: TextIO) -> None:
+STATISTICS_FORMATS = frozenset({"full", "concise", "json"})
+
+
+def _write_statistics(diagnostics: list, run, out: TextIO, output_format: str) -> None:
     counts = Counter(d.code for d in diagnostics)
     fixable = {d.code for d in diagnostics if d.fix is not None}
-    for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    if output_format == "json":
+        import json
+
+        table = [
+            {"code": code, "name": run.rule_names.get(code, "error"), "count": count, "fixable": code in fixable}
+            for code, count in rows
+        ]
+        out.write(json.dumps(table, indent=2, ensure_ascii=False) + "\n")
+        return
+    for code, count in rows:
         mark = "[*]" if code in fixable else "[ ]"
         name = run.rule_names.get(code, "error")
         out.write(f"{count:>5}\t{code}\t{mark} {name}\n")

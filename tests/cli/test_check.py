@@ -150,3 +150,19 @@ def test_columns_count_code_points(run, tmp_path: Path) -> None:
     write(tmp_path / "u.py", 'import jax\nlabel = "ééé"; KEY = jax.random.key(0)\n')
     result = run("--output-format", "concise", "u.py")
     assert result.out.startswith("u.py:2:22: PRN001")
+
+
+def test_statistics_as_json_and_refused_for_other_machine_formats(run, tmp_path: Path) -> None:
+    import json
+
+    write(tmp_path / "a.py", IMPORT_TIME + "OTHER = jax.random.key(1)\n")
+    write(tmp_path / "b.py", NO_WRT)
+    result = run("--statistics", "--output-format", "json", ".")
+    assert result.status == 1
+    assert json.loads(result.out) == [
+        {"code": "PRN001", "name": "import-time-key", "count": 2, "fixable": False},
+        {"code": "PRN004", "name": "optimizer-without-wrt", "count": 1, "fixable": True},
+    ]
+    refused = run("--statistics", "--output-format", "sarif", ".")
+    assert refused.status == 2
+    assert "--statistics" in refused.err

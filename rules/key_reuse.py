@@ -108,12 +108,12 @@ class KeyReuse(Rule):
     the group is not in such a statement (an augmented, tuple or chained
     assignment, a bare call), if two would get the same name, if a name is
     already used in the function, or if the split would not fit in 88
-    columns, all of them are named `key_1`, `key_2`, ... instead. The split also rebinds the key
-    (`key, x_key, noise_key = jax.random.split(key, 3)`) when anything may
-    read it later: code after the last consumption, the next iteration of
-    a loop around them, a nested function, or the rest of a module. A key
-    of an enclosing function is never rebound, since assigning it would
-    make it local.
+    columns, all of them are named `key_1`, `key_2`, ... instead. The split
+    also rebinds the key (`key, x_key, noise_key = jax.random.split(key,
+    3)`) when anything may read it later: code after the last consumption,
+    the next iteration of a loop around them, a nested function, or the
+    rest of a module. A key of an enclosing function is never rebound,
+    since assigning it would make it local.
 
     This changes the random numbers drawn, which is the point: the old draws
     were wrong. Nothing else changes, so the fix is safe. Reuses across

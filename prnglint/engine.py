@@ -9,8 +9,10 @@ Positions are computed only for files that have something to report.
 from __future__ import annotations
 
 import ast
+import contextlib
 import inspect
 import re
+import sys
 import textwrap
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -482,6 +484,43 @@ def lint_source(
     `prefilter=False` turns off the `qualnames` check (the tests compare both).
     `rules` may be rule classes or their `RuleInfo` facts.
     """
+    with deep_recursion():
+        return _lint_source(source, rules, options, apply_suppressions=apply_suppressions, prefilter=prefilter)
+
+
+# Python 3.11 and later run nested calls of Python functions without using the C
+# stack, so a higher limit is safe there; before, each level used C stack too.
+_DEEP_RECURSION_LIMIT = 50_000 if sys.version_info >= (3, 11) else None
+
+
+@contextlib.contextmanager
+def deep_recursion() -> Iterator[None]:
+    """Raise Python's recursion limit while linting, then restore it.
+
+    Syntax trees nest as deep as the code (an `elif` chain of a thousand
+    branches is a thousand nested `If` nodes), and the walk, libcst's code
+    generation and the rules recurse along them; the default limit of 1,000
+    would turn such a file into an internal error.
+    """
+    previous = sys.getrecursionlimit()
+    raise_it = _DEEP_RECURSION_LIMIT is not None and previous < _DEEP_RECURSION_LIMIT
+    if raise_it:
+        sys.setrecursionlimit(_DEEP_RECURSION_LIMIT)  # type: ignore[arg-type]
+    try:
+        yield
+    finally:
+        if raise_it:
+            sys.setrecursionlimit(previous)
+
+
+def _lint_source(
+    source: SourceFile,
+    rules: Sequence[AnyRule],
+    options: Mapping[str, Any] | None,
+    *,
+    apply_suppressions: bool,
+    prefilter: bool,
+) -> list[Diagnostic]:
     from prnglint.registry import load
 
     text = source.text

@@ -21,7 +21,7 @@ from typing import Any
 import libcst as cst
 
 from prnglint.diagnostics import INTERNAL_ERROR, IO_ERROR, Applicability, Diagnostic, Edit, Location, internal_error, io_error
-from prnglint.engine import Rule, apply_edits, lint_source
+from prnglint.engine import Rule, apply_edits, deep_recursion, lint_source
 from prnglint.source import SourceError, SourceFile, decode_source, read_source, split_lines
 from prnglint.writer import WriteError, write_atomically
 
@@ -74,6 +74,18 @@ def fix_source(
     Unsafe fixes are applied only when `unsafe` is true. A file that does not
     parse is returned unchanged with its E999 diagnostic in `remaining`.
     """
+    with deep_recursion():
+        return _fix_source(source, rules, options, unsafe=unsafe, max_rounds=max_rounds)
+
+
+def _fix_source(
+    source: SourceFile,
+    rules: Sequence[type[Rule]],
+    options: Mapping[str, Any] | None,
+    *,
+    unsafe: bool,
+    max_rounds: int,
+) -> FixResult:
     name = source.filename
     original_text = source.text
     try:

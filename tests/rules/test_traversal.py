@@ -8,6 +8,7 @@ every node, must visit the same nodes in the same order.
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import libcst as cst
@@ -153,3 +154,26 @@ def test_hooks_are_what_libcst_finds() -> None:
         instance = rule(engine.FileContext("x.py", "x = 1\n", module, {})) if issubclass(rule, engine.Rule) else rule()
         names, _ = engine._hooks_of(rule, instance)
         assert names == tuple(sorted(instance.get_visitors())), rule.__name__
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="the recursion limit is raised only where nesting costs no C stack")
+def test_a_deeply_nested_file_is_linted_and_fixed_not_an_internal_error() -> None:
+    """An `elif` chain of 1,500 branches is 1,500 nested `If` nodes: deeper than Python's default recursion limit."""
+    from prnglint.fixer import fix_source
+    from prnglint.registry import select_rules
+    from prnglint.source import SourceFile
+
+    branches = "".join(f"    elif x == {i}:\n        y = {i}\n" for i in range(1, 1500))
+    text = (
+        "import jax\n\n\ndef f(x, key):\n    if x == 0:\n        y = 0\n"
+        + branches
+        + "    return jax.random.normal(key) + jax.random.uniform(key)\n"
+    )
+    limit = sys.getrecursionlimit()
+    rules = select_rules(None, [], [])
+    found = engine.lint_source(SourceFile("deep.py", text), rules)
+    assert [d.code for d in found] == ["PRN003"]
+    fixed = fix_source(SourceFile("deep.py", text), rules)
+    assert [d.code for d in fixed.applied] == ["PRN003"] and fixed.remaining == []
+    assert "jax.random.split(key)" in fixed.text
+    assert sys.getrecursionlimit() == limit

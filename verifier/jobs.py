@@ -173,13 +173,27 @@ def wait_for_record(directory: Path, step: int, timeout: float, progress: Progre
     The folder is not opened before: Orbax's manager tidies its folder when it
     opens it, which must not happen while the primary is still writing.
     """
-    deadline = time.monotonic() + timeout
-    path = record_path(directory, step)
     progress.update(0, "waiting for the checkpoint")
+    wait_for_file(record_path(directory, step), timeout, f"checkpoint step {step} in {directory}")
+
+
+def wait_for_file(path: Path, timeout: float, what: str) -> None:
+    """Wait until ``path`` exists; ``JobError`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
     while not path.exists():
         if time.monotonic() > deadline:
-            raise JobError(f"timed out after {timeout:.0f} s waiting for checkpoint step {step} in {directory}")
+            raise JobError(f"timed out after {timeout:.0f} s waiting for {what}")
         time.sleep(0.01)
+
+
+def compiled_marker(directory: Path) -> Path:
+    """The file a primary writes once its first step has run, so ``init`` and ``step`` are compiled.
+
+    With the run's compilation cache on, JAX has written both executables to
+    the cache by then; a replica that waits for this file loads them instead
+    of compiling the same programs at the same time.
+    """
+    return directory / "compiled"
 
 
 def open_checkpoints(directory: Path) -> VerifiedCheckpoints:
@@ -196,11 +210,17 @@ def uninterrupted_run(
     *,
     timings: Timings,
     progress: Progress,
+    after_first_step: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
-    """Train ``steps`` steps from ``seed``, saving a checkpoint after ``resume_at``."""
+    """Train ``steps`` steps from ``seed``, saving a checkpoint after ``resume_at``.
+
+    ``after_first_step()`` runs once the first step has finished.
+    """
     saved: dict[str, Any] = {}
 
     def save_on_the_way(number: int, state: Any) -> None:
+        if number == 1 and after_first_step is not None:
+            after_first_step()
         if checkpoints is not None and number == resume_at:
             with timings.phase("checkpoint save"):
                 record = checkpoints.save(number, state)
@@ -419,10 +439,16 @@ def primary(job: dict[str, Any], emit: Emit, show_progress: bool) -> dict[str, A
     progress = Progress(emit, show_progress, f"{subject}: uninterrupted run", steps)
     checkpoints = open_checkpoints(directory / "reference")
 
+    def announce_compiled() -> None:
+        if job.get("share_compiled"):
+            compiled_marker(directory).touch()
+
     reuse_error: str | None = None
     try:
         with jax.debug_key_reuse(job.get("check_reuse", True)):
-            run = uninterrupted_run(training, seed, steps, resume_at, checkpoints, timings=timings, progress=progress)
+            run = uninterrupted_run(
+                training, seed, steps, resume_at, checkpoints, timings=timings, progress=progress, after_first_step=announce_compiled
+            )
     except jax.errors.KeyReuseError as error:
         reuse_error = contrasts.describe_error(error)
         # The training reuses a key; the other proofs still deserve an answer,
@@ -430,7 +456,9 @@ def primary(job: dict[str, Any], emit: Emit, show_progress: bool) -> dict[str, A
         if checkpoints.record_path(resume_at).exists():
             checkpoints.close()
             checkpoints = open_checkpoints(directory / "reference-unchecked")
-        run = uninterrupted_run(training, seed, steps, resume_at, checkpoints, timings=timings, progress=progress)
+        run = uninterrupted_run(
+            training, seed, steps, resume_at, checkpoints, timings=timings, progress=progress, after_first_step=announce_compiled
+        )
     result["no_reuse"] = {"checked": job.get("check_reuse", True), "error": reuse_error}
     # After an aborted first attempt, state the training keeps outside its
     # training state (module globals, attributes) has moved on; the report
@@ -489,6 +517,12 @@ def replica(job: dict[str, Any], emit: Emit, show_progress: bool) -> dict[str, A
     result: dict[str, Any] = {"subject": subject, "name": training_name(training, job["target"])}
 
     progress = Progress(emit, show_progress, f"{subject}: rerun (fresh process)", steps)
+    if job.get("share_compiled"):
+        # Load init and step from the run's compilation cache rather than
+        # compile them while the primary compiles the same programs.
+        progress.update(0, "waiting for the primary to compile")
+        with timings.phase("waiting for the primary's compilation"):
+            wait_for_file(compiled_marker(directory), job.get("wait_timeout", 120.0), f"the primary of {subject} to compile")
     with timings.phase("init"):
         initial = block(training.init(seed))
     like = abstract_like(initial)

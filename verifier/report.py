@@ -318,6 +318,7 @@ PHASE_GROUPS = {
     "checkpoint save": "checkpoint I/O",
     "checkpoint restore": "checkpoint I/O",
     "waiting for checkpoint": "waiting for the other worker",
+    "waiting for the primary's compilation": "waiting for the other worker",
     "integrity probes": "integrity probes",
     "fingerprint": "fingerprints",
 }
@@ -486,8 +487,9 @@ def describe_compilation(summary: dict[str, Any]) -> str:
     if not users:
         return f"XLA compiled {compiled} executables; every process compiled its own (no compilation cache)"
     return (
-        f"XLA compiled {compiled} executables; fresh processes loaded {loaded} more from this run's compilation cache "
-        f"(used by {', '.join(users)}; the same lowered program, compiled once; --no-compile-cache compiles in every process)"
+        f"XLA compiled {compiled} executables; {', '.join(users)} loaded {loaded} more from this run's compilation cache "
+        "instead of compiling them again (only an identical lowered program hits the cache; --no-compile-cache "
+        "compiles in every process)"
     )
 
 

@@ -119,6 +119,10 @@ def job(kind: str, subject: str, settings: Settings, directory: Path, *, full: b
         "contrasts": full and settings.contrasts and subject in REFERENCES,
         "wait_timeout": settings.timeout,
     }
+    if kind in ("primary", "replica"):
+        # The replica waits for the primary to compile, then loads its
+        # executables from the run's compilation cache.
+        entry["share_compiled"] = settings.compile_cache
     if kind == "primary" and full:
         entry["other_seed"] = settings.other_seed
         entry["integrity"] = {"flips": settings.flips, "seed": settings.seed, "orbax_baseline": settings.orbax_baseline}

@@ -53,12 +53,20 @@ def test_the_cache_is_on_by_default_and_lives_in_the_runs_folder(tmp_path: Path)
     assert {w.plan["compile_cache"] for w in single} == {str(tmp_path / "compile-cache")}
     # The processes of the job compile at the same moment; each compiles.
     assert all(w.plan["compile_cache"] is None for w in job)
+    # Replicas wait for their primary's compilation instead of repeating it.
+    jobs = [entry for w in single for entry in w.plan["jobs"]]
+    assert {entry["kind"] for entry in jobs} == {"primary", "replica"}
+    assert all(entry["share_compiled"] is True for entry in jobs)
+    assert all("share_compiled" not in entry for w in job for entry in w.plan["jobs"])
 
 
 def test_no_compile_cache_turns_it_off_everywhere(tmp_path: Path) -> None:
     chosen = settings(tmp_path, "--no-compile-cache", "--processes", "2")
     assert chosen.compile_cache is False
-    assert all(w.plan["compile_cache"] is None for w in plan_workers(chosen))
+    workers = plan_workers(chosen)
+    assert all(w.plan["compile_cache"] is None for w in workers)
+    # Nothing to wait for: every process compiles at once.
+    assert not any(entry.get("share_compiled") for w in workers for entry in w.plan["jobs"])
 
 
 @pytest.mark.slow
@@ -137,3 +145,13 @@ def test_without_ipython_removes_its_block_even_after_an_error(monkeypatch: pyte
         assert sys.modules["IPython"] is None
         raise RuntimeError("boom")
     assert "IPython" not in sys.modules
+
+
+def test_a_replica_whose_primary_never_compiles_gives_up_with_a_clear_error(tmp_path: Path) -> None:
+    from prnglint.verifier.jobs import JobError, compiled_marker, wait_for_file
+
+    marker = compiled_marker(tmp_path)
+    with pytest.raises(JobError, match="timed out after 0 s waiting for the primary of nnx to compile"):
+        wait_for_file(marker, 0.05, "the primary of nnx to compile")
+    marker.touch()
+    wait_for_file(marker, 0.05, "the primary of nnx to compile")

@@ -71,12 +71,30 @@ class _IgnoreRule:
     dir_only: bool
 
 
+# The folders whose `.gitignore` rules apply to a path, outermost first, each as
+# (where a path below the folder starts, relative to it, in the path's text; its rules).
+Bases = list[tuple[int, list[_IgnoreRule]]]
+
+
+def ignored_by(text: str, is_dir: bool, bases: Bases) -> bool:
+    """True if the rules of `bases` ignore the path spelled `text` (absolute, below every base)."""
+    ignored = False
+    for start, rules in bases:
+        relative = text[start:] if os.sep == "/" else text[start:].replace(os.sep, "/")
+        for rule in rules:
+            if rule.dir_only and not is_dir:
+                continue
+            if rule.regex.fullmatch(relative):
+                ignored = not rule.negated
+    return ignored
+
+
 @dataclass
 class GitIgnore:
     """The `.gitignore` files that apply below a folder, read lazily per folder."""
 
     rules: dict[Path, list[_IgnoreRule]] = field(default_factory=dict)
-    _bases: dict[tuple[Path, Path], list[tuple[int, list[_IgnoreRule]]]] = field(default_factory=dict)
+    _bases: dict[tuple[Path, Path], Bases] = field(default_factory=dict)
 
     def _load(self, directory: Path) -> list[_IgnoreRule]:
         if directory not in self.rules:
@@ -94,19 +112,17 @@ class GitIgnore:
 
     def is_ignored(self, path: Path, is_dir: bool, top: Path) -> bool:
         """True if the `.gitignore` files from `top` down to `path`'s folder ignore `path`."""
-        ignored = False
-        text = str(path)
-        for start, rules in self.bases(path.parent, top):
-            # `path` lies below each base: its path relative to the base is a slice of its text.
-            relative = text[start:] if os.sep == "/" else text[start:].replace(os.sep, "/")
-            for rule in rules:
-                if rule.dir_only and not is_dir:
-                    continue
-                if rule.regex.fullmatch(relative):
-                    ignored = not rule.negated
-        return ignored
+        return ignored_by(str(path), is_dir, self.bases(path.parent, top))
 
-    def bases(self, directory: Path, top: Path) -> list[tuple[int, list[_IgnoreRule]]]:
+    def below(self, bases: Bases, directory: str, has_gitignore: bool) -> Bases:
+        """The bases of `directory` given its parent's: a walk knows from the
+        folder's listing whether it has a `.gitignore` to read."""
+        if not has_gitignore:
+            return bases
+        rules = self._load(Path(directory))
+        return [*bases, (len(os.path.join(directory, "")), rules)] if rules else bases
+
+    def bases(self, directory: Path, top: Path) -> Bases:
         """The folders from `top` down to `directory` that have rules, outermost first.
 
         Each as (where a path below it starts, relative to it, in the path's
@@ -264,17 +280,24 @@ def _walk(
     if any(excluder.name_excluded(part) for part in start_prefix.split("/")[:-1]):
         return
     start_text = str(start)
+    bases_of: dict[str, Bases] = {}
     for directory, dirnames, filenames in os.walk(start):
         tail = directory[len(start_text) :].lstrip(os.sep)
         absolute_base = os.path.join(start_absolute, tail) if tail else start_absolute
         prefix = start_prefix + (tail.replace(os.sep, "/") + "/" if tail else "")
-        # Only folders that some `.gitignore` applies to need asking.
-        ignores = respect_gitignore and bool(gitignore.bases(Path(absolute_base), top))
+        bases: Bases = []
+        if respect_gitignore:
+            if tail:
+                parent = bases_of[os.path.dirname(absolute_base)]
+                bases = gitignore.below(parent, absolute_base, ".gitignore" in filenames)
+            else:
+                bases = gitignore.bases(Path(absolute_base), top)
+            bases_of[absolute_base] = bases
         kept: list[str] = []
         for name in sorted(dirnames):
             if excluder.name_excluded(name) or excluder.path_excluded(prefix + name):
                 continue
-            if ignores and gitignore.is_ignored(Path(absolute_base, name), True, top):
+            if bases and ignored_by(os.path.join(absolute_base, name), True, bases):
                 continue
             kept.append(name)
         dirnames[:] = kept
@@ -284,7 +307,7 @@ def _walk(
                 continue
             if excluder.name_excluded(name) or excluder.path_excluded(prefix + name):
                 continue
-            if ignores and gitignore.is_ignored(Path(absolute_base, name), False, top):
+            if bases and ignored_by(os.path.join(absolute_base, name), False, bases):
                 continue
             if base is None:
                 base = Path(directory)

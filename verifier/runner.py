@@ -41,6 +41,10 @@ from prnglint.verifier.protocol import REFERENCES
 
 EventSink = Callable[["Worker", dict[str, Any]], None]
 
+# How much lower the single-process workers' priority is while a
+# jax.distributed job runs beside them (see plan_workers).
+JOB_NICENESS = 10
+
 
 class RunError(Exception):
     """The verification could not be carried out (as opposed to a proof failing)."""
@@ -155,7 +159,16 @@ def plan_workers(settings: Settings) -> list[Worker]:
     cache = str(settings.workdir / "compile-cache") if settings.compile_cache else None
     for index, jobs in enumerate(crossed_jobs(settings, settings.workdir / "single")):
         if jobs:
-            plan = {"jobs": jobs, "progress": settings.progress, "distributed": None, "compile_cache": cache}
+            plan = {
+                "jobs": jobs,
+                "progress": settings.progress,
+                "distributed": None,
+                "compile_cache": cache,
+                # With a job of several processes beside them, the single
+                # workers yield the cores: the job's processes advance in
+                # lockstep and stall whenever one of them waits for a core.
+                "nice": JOB_NICENESS if settings.processes > 1 else 0,
+            }
             workers.append(Worker(f"worker {'AB'[index]}", plan, logs / f"worker-{'ab'[index]}.log"))
     if settings.processes > 1:
         jobs = [

@@ -45,6 +45,8 @@ def main() -> int:
         events.flush()
 
     plan = json.loads(sys.stdin.read())
+    if plan.get("nice"):
+        os.nice(int(plan["nice"]))
     emit({"type": "started", "pid": os.getpid(), "wall_time": time.time()})
     timings: dict[str, float] = {}
     try:

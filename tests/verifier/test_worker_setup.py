@@ -1,4 +1,4 @@
-"""The run's compilation cache and the cheaper imports of the worker processes."""
+"""How workers are set up for speed: the run's compilation cache, cheaper imports, priorities."""
 
 from __future__ import annotations
 
@@ -155,3 +155,15 @@ def test_a_replica_whose_primary_never_compiles_gives_up_with_a_clear_error(tmp_
         wait_for_file(marker, 0.05, "the primary of nnx to compile")
     marker.touch()
     wait_for_file(marker, 0.05, "the primary of nnx to compile")
+
+
+def test_single_workers_yield_the_cores_only_to_a_job_beside_them(tmp_path: Path) -> None:
+    from prnglint.verifier.runner import JOB_NICENESS
+
+    alone = plan_workers(settings(tmp_path / "alone"))
+    assert [w.plan["nice"] for w in alone] == [0, 0]
+    # The job's processes advance in lockstep; they keep the normal priority
+    # and the single workers take the cores they leave.
+    beside = plan_workers(settings(tmp_path / "beside", "--processes", "2"))
+    assert [w.plan.get("nice", 0) for w in beside] == [JOB_NICENESS, JOB_NICENESS, 0, 0]
+    assert JOB_NICENESS > 0

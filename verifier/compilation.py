@@ -1,10 +1,12 @@
 """How a worker process compiles: JAX's persistent compilation cache, and counts.
 
-By default the worker processes of one ``prnglint verify`` run share a JAX
-persistent compilation cache in the run's own folder (``<workdir>/compile-cache``),
-created empty for the run and removed with it. The first process that compiles
-a program writes the executable there; a later fresh process that lowers the
-*same* program loads that executable instead of running XLA again.
+By default the two single-process workers of one ``prnglint verify`` run
+share a JAX persistent compilation cache in the run's own folder
+(``<workdir>/compile-cache``), created empty for the run and removed with it.
+The first process that compiles a program writes the executable there; a later
+fresh process that lowers the *same* program loads that executable instead of
+running XLA again. (The processes of a ``--processes N`` job do not use it:
+they compile the same programs at the same moment, and each compiles its own.)
 
 What this shares, and what it does not:
 

@@ -37,7 +37,8 @@ from prnglint.diagnostics import (
     io_error,
 )
 from prnglint.names import ImportResolver
-from prnglint.prefilter import rules_that_may_fire
+from prnglint.manifest import rule_url
+from prnglint.prefilter import rules_that_may_fire, words_occur
 from prnglint.source import SourceFile, line_offsets, split_lines
 from prnglint.suppress import Suppressions
 
@@ -212,7 +213,7 @@ class Rule(cst.BatchableCSTVisitor):
     @classmethod
     def may_fire(cls, text: str) -> bool:
         """The sound word filter: False only if the rule cannot fire on `text`."""
-        return any(all(word in text for word in group) for group in cls.words)
+        return words_occur(cls.words, text)
 
     @classmethod
     def documentation(cls) -> str:
@@ -222,7 +223,7 @@ class Rule(cst.BatchableCSTVisitor):
     @classmethod
     def url(cls) -> str:
         """Where the rule's documentation lives online."""
-        return f"https://github.com/prnglint/prnglint/blob/main/docs/rules.md#{cls.code.lower()}"
+        return rule_url(cls.code)
 
 
 # --- Traversal -----------------------------------------------------------------

@@ -110,10 +110,6 @@ class GitIgnore:
             self.rules[directory] = parsed
         return self.rules[directory]
 
-    def is_ignored(self, path: Path, is_dir: bool, top: Path) -> bool:
-        """True if the `.gitignore` files from `top` down to `path`'s folder ignore `path`."""
-        return ignored_by(str(path), is_dir, self.bases(path.parent, top))
-
     def below(self, bases: Bases, directory: str, has_gitignore: bool) -> Bases:
         """The bases of `directory` given its parent's: a walk knows from the
         folder's listing whether it has a `.gitignore` to read."""

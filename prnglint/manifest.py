@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from prnglint.prefilter import words_occur
+
 if TYPE_CHECKING:
     from prnglint.engine import Rule
 
@@ -54,11 +56,16 @@ class RuleInfo:
         """The rule's sound word filter: False only if it cannot fire on `text`."""
         if self.custom_filter:
             return self.load().may_fire(text)
-        return any(all(word in text for word in group) for group in self.words)
+        return words_occur(self.words, text)
 
     def url(self) -> str:
-        """Where the rule's documentation lives online (as `Rule.url`)."""
-        return f"https://github.com/prnglint/prnglint/blob/main/docs/rules.md#{self.code.lower()}"
+        """Where the rule's documentation lives online."""
+        return rule_url(self.code)
+
+
+def rule_url(code: str) -> str:
+    """Where the documentation of the rule `code` lives online."""
+    return f"https://github.com/prnglint/prnglint/blob/main/docs/rules.md#{code.lower()}"
 
 
 def info_of(rule: type[Rule]) -> RuleInfo:

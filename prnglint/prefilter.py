@@ -42,6 +42,11 @@ def canonical(name: str) -> str:
     return name
 
 
+def words_occur(words: tuple[tuple[str, ...], ...], text: str) -> bool:
+    """A rule's word filter: True if every word of some group occurs in `text`."""
+    return any(all(word in text for word in group) for group in words)
+
+
 def rules_that_may_fire(text: str, rules: Sequence[R], *, prefilter: bool = True) -> list[R]:
     """The `rules` that the sound filters cannot rule out on `text`.
 

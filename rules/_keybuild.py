@@ -846,7 +846,7 @@ class GraphBuilder:
             headers.append(header)
             self._start()
             self.rename_counter += 1
-            for name in _target_names(comp.target):
+            for name in target_names(comp.target):
                 scope[name] = f"{name}#{self.rename_counter}"
             self._bind_target(comp.target, ("item", iterable))
             for condition in comp.ifs:
@@ -942,7 +942,8 @@ def _truthy_constant(node: cst.BaseExpression) -> bool:
     return False
 
 
-def _target_names(target: cst.BaseExpression) -> list[str]:
+def target_names(target: cst.BaseExpression) -> list[str]:
+    """The plain names an assignment target binds (through tuples, lists and starred parts)."""
     names: list[str] = []
     stack = [target]
     while stack:

@@ -14,7 +14,7 @@ import libcst as cst
 
 from prnglint.engine import FileContext
 from prnglint.rules import _jax
-from prnglint.rules._keybuild import GraphBuilder
+from prnglint.rules._keybuild import GraphBuilder, target_names
 from prnglint.rules._keycalls import CallResolver, ClassInfo, FrameFacts
 from prnglint.rules._keyflow import Finding, KeyFlow
 from prnglint.rules._keyir import Graph
@@ -187,14 +187,8 @@ def _bound_names(small: cst.BaseSmallStatement) -> set[str]:
                     first = first.value
                 if isinstance(first, cst.Name):
                     names.add(first.value)
-    while targets:
-        target = targets.pop()
-        if isinstance(target, cst.Name):
-            names.add(target.value)
-        elif isinstance(target, cst.Tuple | cst.List):
-            targets.extend(element.value for element in target.elements)
-        elif isinstance(target, cst.StarredElement):
-            targets.append(target.value)
+    for target in targets:
+        names.update(target_names(target))
     return names
 
 

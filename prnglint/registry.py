@@ -35,13 +35,18 @@ def all_rules() -> tuple[type[Rule], ...]:
         rules = [
             value
             for value in vars(module).values()
-            if isinstance(value, type) and issubclass(value, Rule) and value is not Rule and value.__module__ == module.__name__
+            if isinstance(value, type) and issubclass(value, Rule) and value is not Rule and _defined_in(value, module.__name__)
         ]
         if len(rules) != 1:
             raise RuntimeError(f"{module.__name__} must define exactly one rule, found {len(rules)}")
         found.append(rules[0])
     found.sort(key=lambda rule: rule.code)
     return tuple(found)
+
+
+def _defined_in(rule: type, module: str) -> bool:
+    """True if `rule` is defined in `module` or, for a rule package, in one of its modules."""
+    return rule.__module__ == module or rule.__module__.startswith(module + ".")
 
 
 def rules_by_code() -> dict[str, type[Rule]]:

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 
 from prnglint.engine import FileContext
 from prnglint.names import iter_statements
-from prnglint.rules._keymodule import KeyModule
+from prnglint.rules.key_reuse.module import KeyModule
 
 
 # hypothesmith's strategies steer generation with `target()`; hill-climbing

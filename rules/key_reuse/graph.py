@@ -20,7 +20,7 @@ import libcst as cst
 
 from prnglint.engine import FileContext
 from prnglint.rules import _jax
-from prnglint.rules._keyir import Arg, Bind, Block, CallSite, Graph, Kill, Op, Source, Value
+from prnglint.rules.key_reuse.ir import Arg, Bind, Block, CallSite, Graph, Kill, Op, Source, Value
 
 _MAX_EXPR_DEPTH = 120
 _MAX_FINALLY_COPIES = 3

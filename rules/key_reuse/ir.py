@@ -5,7 +5,7 @@ whose blocks hold a few kinds of operation on *paths* (``key``,
 ``self.rng``, ``keys[0]``): a `Use` reads, folds or consumes the key a path
 holds; a `Bind` gives a path a new value; `Kill` forgets a path. Calls are
 first recorded as `CallSite`s and turned into uses once every function of the
-module is known (`_keycalls`).
+module is known (`calls`).
 """
 
 from __future__ import annotations

@@ -18,9 +18,9 @@ import libcst as cst
 
 from prnglint.names import dotted_name
 from prnglint.rules import _jax
-from prnglint.rules._keybuild import literal_of
-from prnglint.rules._keyir import Arg, Bind, CallSite, Effect, Graph, Kill, Op, Use, Value
-from prnglint.rules._keysummary import PathEffect, Summary, split_root
+from prnglint.rules.key_reuse.graph import literal_of
+from prnglint.rules.key_reuse.ir import Arg, Bind, CallSite, Effect, Graph, Kill, Op, Use, Value
+from prnglint.rules.key_reuse.summaries import PathEffect, Summary, split_root
 
 
 @dataclass(eq=False)

@@ -43,8 +43,8 @@ import libcst as cst
 
 from prnglint.diagnostics import Applicability
 from prnglint.engine import FixSpec, InsertStatementBefore, NodeEdit, Replace
-from prnglint.rules._keyflow import Finding
-from prnglint.rules._keyir import Graph, Use
+from prnglint.rules.key_reuse.flow import Finding
+from prnglint.rules.key_reuse.ir import Graph, Use
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # The longest split statement, indentation included, written with names after

@@ -11,10 +11,10 @@ from libcst.metadata import PositionProvider
 from prnglint.diagnostics import Applicability
 from prnglint.engine import FileContext, FixSpec, Invalid, Rule, Valid
 from prnglint.rules import _jax
-from prnglint.rules._keyfix import plan_fixes
-from prnglint.rules._keyflow import Finding
-from prnglint.rules._keyir import Use
-from prnglint.rules._keymodule import FrameResult, KeyModule
+from prnglint.rules.key_reuse.fix import plan_fixes
+from prnglint.rules.key_reuse.flow import Finding
+from prnglint.rules.key_reuse.ir import Use
+from prnglint.rules.key_reuse.module import FrameResult, KeyModule
 
 _RENAMED = re.compile(r"#\d+")
 # Receivers through which a method of the same class is called.

@@ -14,11 +14,11 @@ import libcst as cst
 
 from prnglint.engine import FileContext
 from prnglint.rules import _jax
-from prnglint.rules._keybuild import GraphBuilder, target_names
-from prnglint.rules._keycalls import CallResolver, ClassInfo, FrameFacts
-from prnglint.rules._keyflow import Finding, KeyFlow
-from prnglint.rules._keyir import Graph
-from prnglint.rules._keysummary import Summary
+from prnglint.rules.key_reuse.graph import GraphBuilder, target_names
+from prnglint.rules.key_reuse.calls import CallResolver, ClassInfo, FrameFacts
+from prnglint.rules.key_reuse.flow import Finding, KeyFlow
+from prnglint.rules.key_reuse.ir import Graph
+from prnglint.rules.key_reuse.summaries import Summary
 
 _MAX_NESTED_ANALYSES = 40
 

@@ -22,8 +22,8 @@ import heapq
 from dataclasses import dataclass
 from typing import Any
 
-from prnglint.rules._keyir import Bind, Effect, Graph, Kill, Use
-from prnglint.rules._keysummary import PathEffect, Summary, split_root
+from prnglint.rules.key_reuse.ir import Bind, Effect, Graph, Kill, Use
+from prnglint.rules.key_reuse.summaries import PathEffect, Summary, split_root
 
 _MAX_VISITS = 4
 # Bounds on the abstract state that keep every operation and join cheap, so

@@ -197,4 +197,18 @@ RULES: tuple[RuleInfo, ...] = (
         options={},
         custom_filter=False,
     ),
+    RuleInfo(
+        code='PRN009',
+        name='nondeterministic-seed',
+        summary='PRNG key seeded from the clock, OS entropy, the process id or an unseeded host RNG',
+        module='prnglint.rules.nondeterministic_seed',
+        class_name='NondeterministicSeed',
+        words=(('jax', 'random'), ('flax', 'nnx', 'Rngs', 'time'), ('flax', 'nnx', 'Rngs', 'urandom'), ('flax', 'nnx', 'Rngs', 'getrandom'), ('flax', 'nnx', 'Rngs', 'getpid'), ('flax', 'nnx', 'Rngs', 'getppid'), ('flax', 'nnx', 'Rngs', 'secrets'), ('flax', 'nnx', 'Rngs', 'uuid'), ('flax', 'nnx', 'Rngs', 'threading'), ('flax', 'nnx', 'Rngs', 'random'), ('haiku', 'PRNGSequence', 'time'), ('haiku', 'PRNGSequence', 'urandom'), ('haiku', 'PRNGSequence', 'getrandom'), ('haiku', 'PRNGSequence', 'getpid'), ('haiku', 'PRNGSequence', 'getppid'), ('haiku', 'PRNGSequence', 'secrets'), ('haiku', 'PRNGSequence', 'uuid'), ('haiku', 'PRNGSequence', 'threading'), ('haiku', 'PRNGSequence', 'random')),
+        qualnames=frozenset({'flax.nnx.Rngs', 'haiku.PRNGSequence', 'jax.random.PRNGKey', 'jax.random.fold_in', 'jax.random.key', 'jax.random.wrap_key_data'}),
+        default_enabled=True,
+        fix_applicability=None,
+        applies_to_notebooks=True,
+        options={},
+        custom_filter=False,
+    ),
 )

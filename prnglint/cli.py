@@ -24,7 +24,7 @@ EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
 
-SUBCOMMANDS = ("check", "rules", "rule", "verify")
+SUBCOMMANDS = ("check", "rules", "rule", "verify", "server")
 OUTPUT_FORMATS = ("full", "concise", "json", "json-lines", "github", "sarif")
 
 
@@ -46,7 +46,7 @@ def build_check_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="prnglint",
         description="Find (and fix) JAX PRNG anti-patterns.",
-        epilog="Other commands: `prnglint rules`, `prnglint rule CODE`, `prnglint verify`.",
+        epilog="Other commands: `prnglint rules`, `prnglint rule CODE`, `prnglint verify`, `prnglint server`.",
     )
     parser.add_argument("paths", nargs="*", type=Path, help="files or folders to lint (default: .); - for standard input")
     parser.add_argument("--version", action="version", version=f"prnglint {__version__}")
@@ -96,6 +96,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _rule_command(rest)
         if command == "verify":
             return _verify_command(rest)
+        if command == "server":
+            from prnglint.server import main as server_main
+
+            return server_main(rest)
         return _check_command(rest)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -44,6 +44,15 @@ class Fix:
 
 
 @dataclass(frozen=True)
+class Related:
+    """Another place of the file a finding refers to (where a key was first consumed, say)."""
+
+    message: str
+    location: Location
+    end_location: Location
+
+
+@dataclass(frozen=True)
 class Diagnostic:
     """One finding: a rule's code and message at a span of a file.
 
@@ -61,6 +70,8 @@ class Diagnostic:
     fix: Fix | None = None
     # Extra context some output formats show (a notebook cell, for instance).
     extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
+    # Other places the finding refers to, for output that can link them (an editor's related information).
+    related: tuple[Related, ...] = field(default=(), compare=False, hash=False)
 
     @property
     def is_error(self) -> bool:

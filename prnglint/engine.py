@@ -32,6 +32,7 @@ from prnglint.diagnostics import (
     Edit,
     Fix,
     Location,
+    Related,
     error_at,
     internal_error,
     io_error,
@@ -123,6 +124,8 @@ class FileContext:
     _resolver: ImportResolver | None = None
     _metadata: dict[Any, Mapping[cst.CSTNode, Any]] = field(default_factory=dict)
     reports: list[tuple["Rule", cst.CSTNode, str, FixSpec | None]] = field(default_factory=list)
+    # Report index -> the (node, message) pairs of other places that report refers to.
+    related: dict[int, tuple[tuple[cst.CSTNode, str], ...]] = field(default_factory=dict)
 
     @property
     def resolver(self) -> ImportResolver:
@@ -202,8 +205,17 @@ class Rule(cst.BatchableCSTVisitor):
         super().__init__()
         self.context = context
 
-    def report(self, node: cst.CSTNode, message: str, *, fix: FixSpec | None = None) -> None:
-        """Record a finding at `node`."""
+    def report(
+        self,
+        node: cst.CSTNode,
+        message: str,
+        *,
+        fix: FixSpec | None = None,
+        related: Sequence[tuple[cst.CSTNode, str]] = (),
+    ) -> None:
+        """Record a finding at `node`; `related` names other nodes it refers to, each with a short message."""
+        if related:
+            self.context.related[len(self.context.reports)] = tuple(related)
         self.context.reports.append((self, node, message, fix))
 
     def option(self, key: str) -> Any:
@@ -562,13 +574,14 @@ def _materialize(context: FileContext) -> list[Diagnostic]:
         wanted = {node for _, node, _, _ in context.reports}
         for _, _, _, spec in context.reports:
             wanted.update(edit.node for edit in (spec.edits if spec is not None else ()))
+        wanted.update(node for pairs in context.related.values() for node, _ in pairs)
         syntactic, inclusive = positions(context.module, wanted)
         metadata = {PositionProvider: syntactic, WhitespaceInclusivePositionProvider: inclusive}
     positions_of = metadata[PositionProvider]
     lines = split_lines(context.source)
     diagnostics: list[Diagnostic] = []
     seen: set[tuple[str, int, int, int, int]] = set()
-    for rule, node, message, spec in context.reports:
+    for index, (rule, node, message, spec) in enumerate(context.reports):
         span = positions_of[node]
         start = Location(span.start.line, span.start.column + 1)
         end = Location(span.end.line, span.end.column + 1)
@@ -579,7 +592,15 @@ def _materialize(context: FileContext) -> list[Diagnostic]:
         fix = None
         if spec is not None:
             fix = _fix_from_spec(spec, context.module, positions_of, metadata.get(WhitespaceInclusivePositionProvider), lines)
-        diagnostics.append(Diagnostic(rule.code, message, context.filename, start, end, fix))
+        related = tuple(
+            Related(
+                note,
+                Location(positions_of[other].start.line, positions_of[other].start.column + 1),
+                Location(positions_of[other].end.line, positions_of[other].end.column + 1),
+            )
+            for other, note in context.related.get(index, ())
+        )
+        diagnostics.append(Diagnostic(rule.code, message, context.filename, start, end, fix, related=related))
     return diagnostics
 
 

@@ -209,7 +209,12 @@ class _Mapper:
         except (IndexError, ValueError, NotebookError):
             pass  # without it, annotations fall back to the cell's rows; the finding itself stands
         message = _LINE_REFERENCE.sub(lambda match: self._line_label(int(match.group(1)), cell), d.message)
-        return replace(d, message=message, location=start, end_location=end, fix=fix, extra=extra)
+        related = []
+        for other in d.related:
+            other_cell, other_start = self._start(other.location)
+            related.append(replace(other, location=other_start, end_location=max(self._end(other.end_location, other_cell), other_start)))
+            extra.setdefault("related_cells", []).append(other_cell)  # type: ignore[union-attr]
+        return replace(d, message=message, location=start, end_location=end, fix=fix, extra=extra, related=tuple(related))
 
     def _line_label(self, row: int, cell: int) -> str:
         """A program row named in a message ("line 7"), as the user finds it in the notebook."""

@@ -496,7 +496,18 @@ class KeyReuse(Rule):
             reported.add(id(node))
             message = self._message(finding, split or "jax.random.split", clone)
             fix: FixSpec | None = fixes.get(id(finding))
-            self.report(node, message, fix=fix)
+            self.report(node, message, fix=fix, related=self._related(finding))
+
+    def _related(self, finding: Finding) -> list[tuple[cst.CSTNode, str]]:
+        """The other places a finding's message names: the first consumption, or the loop that repeats one."""
+        use = finding.use
+        if finding.first is not None and finding.first.node is not use.node:
+            return [(finding.first.node, f"first consumed here by {self._describe(finding.first, short=True)}")]
+        if finding.kind == "loop" and use.loop is not None:
+            return [(use.loop, "the loop that consumes it again on every iteration")]
+        if finding.kind == "repeat" and use.call is not None:
+            return [(use.call, f"`{use.via}` runs the function on every iteration here")]
+        return []
 
     def _column_of(self, node: cst.CSTNode) -> int:
         """The 0-based column at which `node` starts."""

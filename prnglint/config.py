@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import keyword
+import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path, PurePosixPath
@@ -36,8 +38,11 @@ DEFAULT_EXCLUDE = (
     ".ipynb_checkpoints",
 )
 
-# Keys of [tool.prnglint] that the engine itself reads, with their types.
-_ENGINE_KEYS: dict[str, type] = {
+OUTPUT_FORMATS = ("full", "concise", "json", "json-lines", "github", "sarif")
+
+# Keys of [tool.prnglint] that the engine and the command line read, with their types
+# (README's configuration reference lists every one; a test checks it).
+ENGINE_KEYS: dict[str, type] = {
     "select": list,
     "extend-select": list,
     "ignore": list,
@@ -45,7 +50,45 @@ _ENGINE_KEYS: dict[str, type] = {
     "extend-exclude": list,
     "per-file-ignores": dict,
     "cache-dir": str,
+    "fix": bool,
+    "unsafe-fixes": bool,
+    "show-fixes": bool,
+    "output-format": str,
 }
+_ENGINE_KEYS = ENGINE_KEYS
+
+# Checks of a key's value beyond its type: each returns why the value cannot
+# work, or None. Rules' options that name functions register theirs here (a
+# plain function: checking the configuration never imports a rule).
+ValueCheck = Callable[[Any], "str | None"]
+VALUE_CHECKS: dict[str, ValueCheck] = {}
+
+
+def register_value_check(key: str, check: ValueCheck) -> None:
+    """Make `check` validate the value of `key` whenever a configuration sets it."""
+    VALUE_CHECKS[key] = check
+
+
+_DOTTED_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def check_qualified_names(value: Any) -> str | None:
+    """Why an entry of a list of qualified names (`mylib.utils.log_key`) can never match, or None.
+
+    A qualified name is what an import resolves a call to: dotted Python
+    identifiers, no call, no wildcard, no keyword, no spaces.
+    """
+    for entry in value:
+        if not _DOTTED_NAME.fullmatch(entry):
+            hint = " (wildcards are not supported: list each function)" if "*" in entry else ""
+            return f"`{entry}` is not a qualified name such as `mylib.utils.log_key`, so it can never match{hint}"
+        reserved = [part for part in entry.split(".") if keyword.iskeyword(part)]
+        if reserved:
+            return f"`{entry}` contains the keyword `{reserved[0]}`, so it can never match"
+    return None
+
+
+register_value_check("non-consuming-functions", check_qualified_names)
 
 
 class ConfigError(Exception):
@@ -64,6 +107,11 @@ class Settings:
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     rule_options: dict[str, Any] = field(default_factory=dict)
     cache_dir: str | None = None
+    # What the command line does when its own options say nothing.
+    fix: bool = False
+    unsafe_fixes: bool = False
+    show_fixes: bool = False
+    output_format: str = "full"
     # Where relative patterns and per-file-ignores are anchored.
     root: Path = field(default_factory=Path.cwd)
     config_file: Path | None = None
@@ -96,32 +144,79 @@ class Settings:
 
 
 def find_config(start: Path) -> Path | None:
-    """The nearest pyproject.toml with a [tool.prnglint] table, from `start` upward."""
-    directory = start if start.is_dir() else start.parent
-    directory = directory.resolve()
-    for candidate in (directory, *directory.parents):
-        pyproject = candidate / "pyproject.toml"
-        if pyproject.is_file():
-            try:
-                data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-                continue
-            if "prnglint" in data.get("tool", {}):
-                return pyproject
-    return None
+    """The nearest pyproject.toml with a [tool.prnglint] table, from `start` upward.
+
+    A pyproject.toml met on the way that cannot be read or is not valid TOML
+    raises ConfigError: it may be the configuration meant for `start`, and
+    linting without it would be a false green.
+    """
+    return ConfigFinder().nearest(start if start.is_dir() else start.parent)
 
 
-def load_config(path: Path) -> Settings:
-    """Read `[tool.prnglint]` from `path` (a pyproject.toml, or a prnglint.toml whose top level is the table)."""
+class ConfigFinder:
+    """Finds the nearest configuration of many folders, reading each pyproject.toml once."""
+
+    def __init__(self) -> None:
+        self._nearest: dict[Path, Path | None] = {}
+
+    def nearest(self, directory: Path) -> Path | None:
+        """The nearest pyproject.toml with [tool.prnglint] in `directory` or above it."""
+        directory = directory.resolve()
+        walked: list[Path] = []
+        found: Path | None = None
+        for candidate in (directory, *directory.parents):
+            if candidate in self._nearest:
+                found = self._nearest[candidate]
+                break
+            walked.append(candidate)
+            pyproject = candidate / "pyproject.toml"
+            if pyproject.is_file() and _has_table(_read_toml(pyproject), pyproject):
+                found = pyproject
+                break
+        for folder in walked:
+            self._nearest[folder] = found
+        return found
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    table = data.get("tool", {}).get("prnglint", {}) if path.name == "pyproject.toml" else data
+
+
+def _has_table(data: dict[str, Any], path: Path) -> bool:
+    return _prnglint_table(data, path) is not None
+
+
+def _prnglint_table(data: dict[str, Any], path: Path) -> Mapping[str, Any] | None:
+    """`[tool.prnglint]` of a pyproject.toml's data, None if absent; wrong types raise ConfigError."""
+    tool = data.get("tool")
+    if tool is None:
+        return None
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: `tool` must be a table, not {_toml_type(tool)}")
+    table = tool.get("prnglint")
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: `tool.prnglint` must be a table, not {_toml_type(table)}")
+    return table
+
+
+def _toml_type(value: Any) -> str:
+    names = {bool: "a boolean", int: "an integer", float: "a float", str: "a string", list: "a list", dict: "a table"}
+    return names.get(type(value), f"a {type(value).__name__}")
+
+
+def load_config(path: Path) -> Settings:
+    """Read `[tool.prnglint]` from `path` (a pyproject.toml, or a prnglint.toml whose top level is the table)."""
+    data = _read_toml(path)
+    table = (_prnglint_table(data, path) or {}) if path.name == "pyproject.toml" else data
     settings = Settings(root=path.parent.resolve(), config_file=path)
     apply_table(settings, table, str(path))
     return settings
@@ -146,10 +241,17 @@ def apply_table(settings: Settings, table: Mapping[str, Any], origin: str) -> No
         else:
             known = ", ".join(sorted([*_ENGINE_KEYS, *rule_options]))
             raise ConfigError(f"{origin}: unknown key `{key}` in [tool.prnglint] (known keys: {known})")
-        if not isinstance(value, expected):
-            raise ConfigError(f"{origin}: `{key}` must be a {expected.__name__}, not {type(value).__name__}")
+        # bool is an int in Python, not in TOML.
+        if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
+            raise ConfigError(f"{origin}: `{key}` must be {_toml_type(expected())}, not {_toml_type(value)}")
         if expected is list and not all(isinstance(item, str) for item in value):
             raise ConfigError(f"{origin}: `{key}` must be a list of strings")
+        if key == "output-format" and value not in OUTPUT_FORMATS:
+            raise ConfigError(f"{origin}: `output-format` must be one of {', '.join(OUTPUT_FORMATS)}, not {value!r}")
+        check = VALUE_CHECKS.get(key)
+        problem = check(value) if check is not None else None
+        if problem is not None:
+            raise ConfigError(f"{origin}: `{key}`: {problem}")
         if key in ("select", "extend-select", "ignore"):
             check_selectors(value, f"{origin}: `{key}`")
         if key == "per-file-ignores":

@@ -234,13 +234,15 @@ def discover(
         if not given.exists() and not given.is_symlink():
             missing.append(given)
             continue
+        # Excludes apply below the paths given (as in ruff): a folder the user
+        # names is linted even if it is called `build` or lies under `/build/`.
+        if force_exclude and _excluded_root(given, exclude, root):
+            continue
         if given.is_dir():
             top = _repository_top(given.resolve())
             for file in _walk(given, exclude, root, gitignore, top, respect_gitignore, suffixes):
                 found.setdefault(file, FoundFile(file, explicit=False))
         else:
-            if force_exclude and _excluded(given, exclude, root):
-                continue
             found[given] = FoundFile(given, explicit=True)
     return sorted(found.values(), key=lambda f: str(f.path)), missing
 
@@ -253,8 +255,19 @@ def _relative(path: Path, root: Path) -> str:
         return PurePosixPath(path).as_posix()
 
 
-def _excluded(path: Path, exclude: list[str], root: Path) -> bool:
-    return Excluder(exclude).excluded(_relative(path, root))
+def _excluded_root(path: Path, exclude: list[str], root: Path) -> bool:
+    """With --force-exclude: whether a path given explicitly is excluded.
+
+    Inside `root` its whole relative path is tested; outside, only its own
+    name, so that the folders above a checkout (a CI workspace under
+    `/build/`) never exclude it.
+    """
+    absolute = Path(os.path.abspath(path))
+    try:
+        relative = PurePosixPath(absolute.relative_to(root)).as_posix()
+    except ValueError:
+        relative = absolute.name
+    return relative not in ("", ".") and Excluder(exclude).excluded(relative)
 
 
 def _walk(
@@ -271,10 +284,6 @@ def _walk(
     # Paths relative to `root` as `_relative` spells them; below the start
     # folder they are built as text, one folder at a time.
     start_prefix = _relative(Path(start_absolute, "_"), root)[:-1]
-    # The folders the walk enters have passed the tests below; for the start
-    # folder, the components above it are tested once.
-    if any(excluder.name_excluded(part) for part in start_prefix.split("/")[:-1]):
-        return
     start_text = str(start)
     bases_of: dict[str, Bases] = {}
     for directory, dirnames, filenames in os.walk(start):

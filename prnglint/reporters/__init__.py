@@ -38,6 +38,8 @@ class RunInfo:
     unsafe_fixes: bool = False
     show_fix_hints: bool = True
     rule_names: Mapping[str, str] = field(default_factory=dict)
+    # -q/--quiet: the findings and nothing else.
+    quiet: bool = False
 
 
 Reporter = Callable[[Sequence[Diagnostic], RunInfo, TextIO], None]
@@ -82,10 +84,15 @@ def summary_line(diagnostics: Sequence[Diagnostic], run: RunInfo) -> list[str]:
     findings = [d for d in diagnostics if not d.is_error]
     errors = [d for d in diagnostics if d.is_error]
     lines: list[str] = []
+    if run.quiet:
+        return lines
     if run.fixed:
-        lines.append(f"Fixed {run.fixed} finding{'s' if run.fixed != 1 else ''}.")
-    if findings:
+        # As ruff words it: what was found in all, what --fix fixed and what is left.
+        total = run.fixed + len(findings)
+        lines.append(f"Found {total} finding{'s' if total != 1 else ''} ({run.fixed} fixed, {len(findings)} remaining).")
+    elif findings:
         lines.append(f"Found {len(findings)} finding{'s' if len(findings) != 1 else ''}.")
+    if findings:
         safe = sum(1 for d in findings if d.fix is not None and d.fix.applicability.value == "safe")
         unsafe = sum(1 for d in findings if d.fix is not None and d.fix.applicability.value == "unsafe")
         if run.show_fix_hints and (safe or (unsafe and run.unsafe_fixes)):
@@ -96,7 +103,8 @@ def summary_line(diagnostics: Sequence[Diagnostic], run: RunInfo) -> list[str]:
         elif run.show_fix_hints and unsafe:
             lines.append(f"No safe fixes ({unsafe} fixable with `--fix --unsafe-fixes`).")
     elif not errors and not run.fixed:
-        lines.append("All checks passed!")
+        # A run that checked nothing must not look like a clean one.
+        lines.append("All checks passed!" if run.files_checked else "No files were checked.")
     if errors:
         lines.append(f"{len(errors)} file{'s' if len(errors) != 1 else ''} could not be checked.")
     return lines

@@ -5,9 +5,10 @@ which the Actions runner turns into an annotation on that span of the file.
 Values are escaped as the runner expects, so a message or path containing
 ``%``, a line break, ``:`` or ``,`` arrives intact. A finding in a notebook is
 placed on the line of the notebook's JSON that holds the source line, and its
-message starts with the cell and the row within the cell. In GitHub Actions
-(``GITHUB_WORKSPACE`` set) paths are made relative to the checkout, so that
-annotations land on the right file even when prnglint runs in a subfolder.
+message starts with the cell and the row within the cell. Paths are made
+relative to the checkout (``GITHUB_WORKSPACE`` when set, else the git work
+tree around the current folder), so that annotations land on the right file
+even when prnglint runs in a subfolder.
 """
 
 from __future__ import annotations
@@ -47,18 +48,28 @@ def workflow_command(d: Diagnostic) -> str:
 
 
 def annotation_path(filename: str) -> str:
-    """The path GitHub resolves an annotation's file from: relative to the checkout when in Actions.
+    """The path GitHub resolves an annotation's file from: relative to the checkout.
 
-    Outside Actions (or for a file outside the checkout) the path as shown to
-    the user, which is relative to the working folder.
+    The checkout is `GITHUB_WORKSPACE` in Actions, else the git work tree
+    containing the current folder; for a file outside it (or no checkout at
+    all) the path as shown to the user, which is relative to the working folder.
     """
     workspace = os.environ.get("GITHUB_WORKSPACE")
-    if not workspace:
+    top = Path(workspace).absolute() if workspace else _work_tree(Path.cwd())
+    if top is None:
         return filename
     try:
-        return Path(filename).absolute().relative_to(Path(workspace).absolute()).as_posix()
+        return Path(os.path.abspath(filename)).relative_to(top).as_posix()
     except ValueError:
         return filename
+
+
+def _work_tree(start: Path) -> Path | None:
+    """The folder holding `.git` at or above `start`, if any."""
+    for candidate in (start, *start.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
 
 
 def escape_data(value: str) -> str:

@@ -168,7 +168,8 @@ def test_walk_excludes_exactly_what_glob_match_excludes(tmp_path: Path, patterns
     """The walk tests only each new path component against component patterns (the
     folders above passed on the way in); the result must equal testing the
     whole relative path of the file and of every folder above it against every
-    pattern (a matching folder excludes what lies below it)."""
+    pattern (a matching folder excludes what lies below it). The start folder
+    and those above it are never tested: excludes apply below the paths given."""
     from prnglint.files import discover, glob_match
 
     names = [
@@ -181,13 +182,15 @@ def test_walk_excludes_exactly_what_glob_match_excludes(tmp_path: Path, patterns
     found, missing = discover([tmp_path / start], patterns, tmp_path)
     assert missing == []
     below = tmp_path / start
+    start_depth = 0 if start == "." else start.count("/") + 1
     expected = sorted(
         tmp_path / name
         for name in names
         if (tmp_path / name).is_relative_to(below)
         and not any(
-            glob_match("/".join(name.split("/")[:depth]), pattern)
-            for depth in range(1, name.count("/") + 2)
+            # A component pattern is tested on the folders and file below the start only.
+            glob_match("/".join(name.split("/")[:depth]) if "/" in pattern else name.split("/")[depth - 1], pattern)
+            for depth in range(start_depth + 1, name.count("/") + 2)
             for pattern in patterns
         )
     )

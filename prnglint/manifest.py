@@ -211,4 +211,18 @@ RULES: tuple[RuleInfo, ...] = (
         options={},
         custom_filter=False,
     ),
+    RuleInfo(
+        code='PRN011',
+        name='key-parameter-overwritten',
+        summary='key parameter unconditionally rebound to a constant key before any use',
+        module='prnglint.rules.key_parameter_overwritten',
+        class_name='KeyParameterOverwritten',
+        words=(('jax', 'random'), ('flax', 'nnx', 'Rngs')),
+        qualnames=frozenset({'flax.nnx.Rngs', 'jax.random.PRNGKey', 'jax.random.clone', 'jax.random.fold_in', 'jax.random.key', 'jax.random.split', 'jax.random.wrap_key_data'}),
+        default_enabled=True,
+        fix_applicability='unsafe',
+        applies_to_notebooks=True,
+        options={},
+        custom_filter=False,
+    ),
 )

@@ -40,7 +40,7 @@ from prnglint.diagnostics import (
 from prnglint.names import ImportResolver
 from prnglint.manifest import rule_url
 from prnglint.prefilter import rules_that_may_fire, words_occur
-from prnglint.source import SourceFile, line_offsets, split_lines
+from prnglint.source import SourceFile, line_offsets, parse_problem, size_problem, split_lines
 from prnglint.suppress import Suppressions
 
 if TYPE_CHECKING:
@@ -540,6 +540,13 @@ def _lint_source(
     active = rules_that_may_fire(text, rules, prefilter=prefilter)
     if not active:
         return []
+    too_large = size_problem(text)
+    if too_large is not None:
+        return [error_at(source.filename, IO_ERROR, too_large, 1, 1)]
+    problem = parse_problem(text)
+    if problem is not None:
+        # libcst's native parser would crash the process or take minutes on it.
+        return [error_at(source.filename, SYNTAX_ERROR, f"not parsed: {problem}", 1, 1)]
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -205,10 +206,31 @@ def _repository_top(start: Path) -> Path:
 
 @dataclass(frozen=True)
 class FoundFile:
-    """A file to lint, and whether the user named it explicitly."""
+    """A file to lint, and whether the user named it explicitly.
+
+    `problem` says why it cannot be read at all (a named pipe, a link to a
+    device, a loop of symbolic links, a folder that cannot be listed): it is
+    reported as E902 and never opened.
+    """
 
     path: Path
     explicit: bool
+    problem: str | None = None
+
+
+def file_problem(path: Path | str) -> str | None:
+    """Why `path` is not a regular file that can be read, from its `stat` alone; None if it is one."""
+    from prnglint.source import file_kind, os_reason
+
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        return os_reason(exc, path)
+    if stat.S_ISREG(info.st_mode):
+        return None
+    if stat.S_ISDIR(info.st_mode):
+        return "is a directory"
+    return f"not a regular file ({file_kind(info.st_mode)}); not read"
 
 
 def discover(
@@ -239,12 +261,32 @@ def discover(
         if force_exclude and _excluded_root(given, exclude, root):
             continue
         if given.is_dir():
+            problem = _folder_problem(given)
+            if problem is not None:
+                found[given] = FoundFile(given, explicit=True, problem=problem)
+                continue
             top = _repository_top(given.resolve())
-            for file in _walk(given, exclude, root, gitignore, top, respect_gitignore, suffixes):
-                found.setdefault(file, FoundFile(file, explicit=False))
+            unlisted: list[tuple[Path, str]] = []
+            for file in _walk(given, exclude, root, gitignore, top, respect_gitignore, suffixes, unlisted):
+                if file not in found:
+                    found[file] = FoundFile(file, explicit=False, problem=file_problem(file))
+            for folder, reason in unlisted:
+                found.setdefault(folder, FoundFile(folder, explicit=False, problem=reason))
         else:
-            found[given] = FoundFile(given, explicit=True)
+            found[given] = FoundFile(given, explicit=True, problem=file_problem(given))
     return sorted(found.values(), key=lambda f: str(f.path)), missing
+
+
+def _folder_problem(folder: Path) -> str | None:
+    """Why a folder named on the command line cannot be walked, or None."""
+    try:
+        with os.scandir(folder):
+            pass
+    except PermissionError:
+        return "permission denied: cannot list the folder"
+    except OSError as exc:
+        return f"cannot list the folder: {exc.strerror or exc}"
+    return None
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -278,15 +320,23 @@ def _walk(
     top: Path,
     respect_gitignore: bool,
     suffixes: tuple[str, ...],
+    unlisted: list[tuple[Path, str]] | None = None,
 ) -> Iterator[Path]:
+    """The files to lint below `start`; folders that cannot be listed go to `unlisted` with the reason."""
     excluder = Excluder(exclude)
+
+    def cannot_list(error: OSError) -> None:
+        if unlisted is not None and error.filename is not None:
+            reason = "permission denied" if isinstance(error, PermissionError) else (error.strerror or str(error))
+            unlisted.append((Path(error.filename), f"{reason}: cannot list the folder; nothing below it was checked"))
+
     start_absolute = str(start.resolve())
     # Paths relative to `root` as `_relative` spells them; below the start
     # folder they are built as text, one folder at a time.
     start_prefix = _relative(Path(start_absolute, "_"), root)[:-1]
     start_text = str(start)
     bases_of: dict[str, Bases] = {}
-    for directory, dirnames, filenames in os.walk(start):
+    for directory, dirnames, filenames in os.walk(start, onerror=cannot_list):
         tail = directory[len(start_text) :].lstrip(os.sep)
         absolute_base = os.path.join(start_absolute, tail) if tail else start_absolute
         prefix = start_prefix + (tail.replace(os.sep, "/") + "/" if tail else "")

@@ -22,7 +22,7 @@ import libcst as cst
 
 from prnglint.diagnostics import INTERNAL_ERROR, IO_ERROR, Applicability, Diagnostic, Edit, Location, internal_error, io_error
 from prnglint.engine import Rule, apply_edits, deep_recursion, lint_source
-from prnglint.source import SourceError, SourceFile, decode_source, read_source, split_lines
+from prnglint.source import SourceError, SourceFile, decode_source, parse_problem, read_source, size_problem, split_lines
 from prnglint.writer import WriteError, write_atomically
 
 MAX_ROUNDS = 10
@@ -240,6 +240,9 @@ def _with_newline(edit: Edit, newline: str) -> Edit:
 
 def _parse_problem(text: str, filename: str, must_compile: bool) -> str | None:
     """Why `text` is not acceptable Python, or None when it is."""
+    problem = size_problem(text) or parse_problem(text)
+    if problem is not None:
+        return problem
     try:
         cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
@@ -385,18 +388,59 @@ def fix_files(
     Each file is read, fixed and written by one worker, so no two workers
     touch the same file. Notebooks (``.ipynb``) go to the notebook fixer.
     """
+    from prnglint.workers import exit_cleanly_on_termination
+
+    # SIGTERM or SIGHUP (`timeout`, a closed terminal) while a file is being written must not leave it half-way.
+    with exit_cleanly_on_termination():
+        return _fix_files(tasks, options, unsafe=unsafe, write=write, jobs=jobs)
+
+
+def _fix_files(tasks: Sequence[FixTask], options: Mapping[str, Any] | None, *, unsafe: bool, write: bool, jobs: int) -> list[FileFix]:
     workers = min(jobs, len(tasks))
     if workers < 2 or len(tasks) < POOL_MIN_FILES:
         return [_fix_task(task, options, unsafe, write) for task in tasks]
-    from concurrent.futures import ProcessPoolExecutor
-    from itertools import repeat
+    import os
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
 
+    from prnglint.workers import pool_context, run_isolated, start_worker
+
+    outcomes: dict[int, FileFix] = {}
+    orphaned: list[int] = []
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
-            return list(pool.map(_fix_task, tasks, repeat(options), repeat(unsafe), repeat(write)))
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=pool_context(), initializer=start_worker, initargs=(os.getpid(),)
+        )
+        futures = {pool.submit(_fix_task, task, options, unsafe, write): index for index, task in enumerate(tasks)}
     except OSError:
         # No processes to be had (a sandbox, a process limit): fix here instead.
         return [_fix_task(task, options, unsafe, write) for task in tasks]
+    try:
+        for future in as_completed(futures):
+            index = futures[future]
+            try:
+                outcomes[index] = future.result()
+            except BrokenProcessPool:
+                orphaned.append(index)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=not orphaned)
+    if orphaned:
+        # A worker died (a native crash) and took the pool with it: fix what is left one file per process.
+        run_isolated(
+            sorted(orphaned),
+            lambda index: _fix_task(tasks[index], options, unsafe, write),
+            lambda index, how: _died(tasks[index], how),
+            workers,
+            outcomes.__setitem__,
+        )
+    return [outcomes[index] for index in range(len(tasks))]
+
+
+def _died(task: FixTask, how: str) -> FileFix:
+    message = f"internal error: the process fixing this file died ({how}); please report it"
+    return FileFix(task.path, task.name, [Diagnostic(INTERNAL_ERROR, message, task.name, Location(1, 1), Location(1, 1))])
 
 
 def _fix_task(task: FixTask, options: Mapping[str, Any] | None, unsafe: bool, write: bool) -> FileFix:
@@ -405,16 +449,6 @@ def _fix_task(task: FixTask, options: Mapping[str, Any] | None, unsafe: bool, wr
 
         return fix_notebook_file(task.path, task.rules, options, unsafe=unsafe, write=write, name=task.name)
     return fix_file(task.path, task.rules, options, unsafe=unsafe, write=write, name=task.name)
-
-
-def _pool_context() -> Any:
-    """`fork` on Linux: workers start at once with the rules already imported."""
-    import multiprocessing
-    import sys
-
-    if sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context()
 
 
 def fix_stream(

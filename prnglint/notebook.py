@@ -36,7 +36,7 @@ from prnglint.diagnostics import INTERNAL_ERROR, IO_ERROR, Diagnostic, Edit, Fix
 from prnglint.engine import Rule, lint_source
 from prnglint.ipython import PYTHON_CELL_MAGICS, cell_magic_name, escape_lines
 from prnglint.notebook_file import Notebook, NotebookError
-from prnglint.source import SourceFile, split_lines
+from prnglint.source import SourceError, SourceFile, read_file_bytes, split_lines
 
 __all__ = [
     "Notebook",
@@ -168,20 +168,10 @@ def lint_notebook_bytes(raw: bytes, name: str, rules: Sequence[type[Rule]], opti
 def lint_notebook_path(path: Path, name: str, rules: Sequence[type[Rule]], options: Mapping[str, Any] | None = None) -> list[Diagnostic]:
     """Read and lint one notebook file."""
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        return [io_error(name, _os_reason(exc))]
+        raw = read_file_bytes(path)
+    except SourceError as exc:
+        return [io_error(name, str(exc))]
     return lint_notebook_bytes(raw, name, rules, options)
-
-
-def _os_reason(exc: OSError) -> str:
-    if isinstance(exc, IsADirectoryError):
-        return "is a directory"
-    if isinstance(exc, FileNotFoundError):
-        return "no such file"
-    if isinstance(exc, PermissionError):
-        return "permission denied"
-    return exc.strerror or str(exc)
 
 
 class _Mapper:
@@ -390,11 +380,11 @@ def fix_notebook_file(
 
     name = name or str(path)
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
+        raw = read_file_bytes(path)
+    except SourceError as exc:
         from prnglint.fixer import FileFix
 
-        return FileFix(path, name, [io_error(name, _os_reason(exc))])
+        return FileFix(path, name, [io_error(name, str(exc))])
     outcome = fix_notebook_bytes(raw, name, rules, options, unsafe=unsafe, path=path)
     if not write or not outcome.changed or outcome.after is None:
         return outcome

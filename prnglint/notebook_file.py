@@ -57,13 +57,18 @@ class Notebook:
             raise NotebookError(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})") from None
         try:
             data = json.loads(text)
+        except RecursionError:
+            raise NotebookError("not a notebook: its JSON nests too deeply to read") from None
         except json.JSONDecodeError as exc:
             raise NotebookError(f"not a valid notebook: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
         if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
             if isinstance(data, dict) and isinstance(data.get("worksheets"), list):
                 raise NotebookError("nbformat 3 notebooks are not supported; convert it with `jupyter nbconvert --to notebook`")
             raise NotebookError("not a valid notebook: no `cells` list")
-        spans = _source_spans(text)
+        try:
+            spans = _source_spans(text)
+        except RecursionError:
+            raise NotebookError("not a notebook: its JSON nests too deeply to read") from None
         if len(spans) != len(data["cells"]):
             raise NotebookError("not a valid notebook: could not locate every cell's source")
         cells: list[Cell] = []

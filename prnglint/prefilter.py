@@ -7,7 +7,6 @@ decide that a run needs no rule loaded at all) without paying for it.
 from __future__ import annotations
 
 import ast
-import warnings
 from collections.abc import Sequence
 from typing import Protocol, TypeVar
 
@@ -136,11 +135,11 @@ def reachable_qualnames(text: str, targets: frozenset[str]) -> frozenset[str] | 
     returns for no node of the file. Uses `ast`, about ten times faster than
     libcst; keep it in step with `ImportResolver`.
     """
+    from prnglint.source import python_ast
+
     try:
-        with warnings.catch_warnings():
-            # Invalid escape sequences and the like are not our business here.
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text)
+        # Shared with the engine's nesting check, which then need not parse again.
+        tree = python_ast(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     aliases: dict[str, set[str]] = {}

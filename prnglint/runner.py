@@ -27,7 +27,7 @@ from prnglint.config import Settings
 from prnglint.diagnostics import INTERNAL_ERROR, Diagnostic, internal_error, io_error
 from prnglint.prefilter import rules_that_may_fire
 from prnglint.files import FoundFile
-from prnglint.source import SourceError, SourceFile, read_source
+from prnglint.source import SourceError, SourceFile, read_file_bytes, read_source
 
 if TYPE_CHECKING:
     from prnglint.registry import AnyRule
@@ -61,11 +61,27 @@ class FileResult:
 
 
 def display_name(path: Path) -> str:
-    """How a path is shown to the user: relative to the working folder when below it."""
+    """How a path is shown to the user: relative to the working folder when below it.
+
+    Bytes of the name that are not UTF-8 are shown as ``\\xNN`` escapes and
+    control characters escaped, so that every output format says the same.
+    """
     try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+        return printable_path(str(path.resolve().relative_to(Path.cwd())))
+    except (ValueError, OSError, RuntimeError):
+        return printable_path(str(path))
+
+
+def printable_path(text: str) -> str:
+    """`text` (a path as Python decodes it) with undecodable bytes and control characters escaped."""
+    if text.isprintable():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # `os.fsdecode` keeps an undecodable byte as a lone surrogate: show the byte.
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 class _DisplayNames:
@@ -85,10 +101,11 @@ class _DisplayNames:
                 if folder is None:
                     folder = self._folders[parent] = str(Path(parent).resolve())
                 resolved = os.path.join(folder, os.path.basename(path))
-        except OSError:
-            return str(path)
+        except (OSError, RuntimeError):
+            # RuntimeError: a loop of symbolic links.
+            return printable_path(str(path))
         # `resolve` gives normalised absolute paths: a prefix test is `relative_to`.
-        return resolved[len(self._below) :] if resolved.startswith(self._below) else str(path)
+        return printable_path(resolved[len(self._below) :] if resolved.startswith(self._below) else str(path))
 
 
 def default_jobs() -> int:
@@ -161,6 +178,10 @@ def lint_files(
     results: list[FileResult | None] = [None] * len(files)
     work: list[_Work] = []
     for index, found in enumerate(files):
+        if found.problem is not None:
+            # Never opened: a named pipe would block, a device would never end.
+            results[index] = FileResult(found.path, [io_error(names(found.path), found.problem)])
+            continue
         rules = settings.rules_for(found.path, enabled)
         result = _answer_without_linting(index, found.path, names(found.path), rules, settings, cache, keep_source, work)
         if result is not None:
@@ -195,12 +216,9 @@ def _answer_without_linting(
     """The result of a file that needs no linting (unreadable, filtered out, cached), else queue it in `work`."""
     if is_notebook(path):
         try:
-            raw = path.read_bytes()
-        except OSError:
-            from prnglint.notebook import lint_notebook_path
-
-            # The notebook reader words the error.
-            return FileResult(path, lint_notebook_path(path, name, rules, settings.rule_options))
+            raw = read_file_bytes(path)
+        except SourceError as exc:
+            return FileResult(path, [io_error(name, str(exc))])
         key = cache.key(raw, [NOTEBOOK, *(rule.code for rule in rules)]) if cache is not None else None
         cached = cache.get(key, name) if cache is not None and key is not None else None
         if cached is not None:
@@ -306,8 +324,11 @@ def _lint_in_pool(
     done: Callable[[_Work, list[Row]], None],
 ) -> None:
     from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
 
     from prnglint.cache import encode
+    from prnglint.registry import load_codes
+    from prnglint.workers import pool_context, run_isolated
 
     by_index = {item.index: item for item in work}
     # Load the rules (and libcst) before the workers fork, so that they start with them.
@@ -317,9 +338,9 @@ def _lint_in_pool(
         load(rules)
     pool = ProcessPoolExecutor(
         max_workers=workers,
-        mp_context=_pool_context(),
+        mp_context=pool_context(),
         initializer=_start_worker,
-        initargs=(dict(options),),
+        initargs=(dict(options), os.getpid()),
     )
     try:
         futures = {pool.submit(_lint_chunk, [item.task() for item in chunk]): chunk for chunk in _chunks(work, workers)}
@@ -329,11 +350,16 @@ def _lint_in_pool(
         for item in work:
             done(item, _lint_one(item.name, item.kind, item.payload, item.rules, options))
         return
+    orphaned: list[_Work] = []
     try:
         for future in as_completed(futures):
             try:
                 finished = future.result()
-            except Exception as exc:  # noqa: BLE001 - a worker that died takes only its own files down
+            except BrokenProcessPool:
+                # A worker died (a native crash): every chunk not yet back is lost with the pool.
+                orphaned.extend(futures[future])
+                continue
+            except Exception as exc:  # noqa: BLE001 - a worker that failed takes only its own files down
                 for item in futures[future]:
                     done(item, [encode(internal_error(item.name, exc))])
                 continue
@@ -342,16 +368,23 @@ def _lint_in_pool(
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
-    pool.shutdown()
+    pool.shutdown(wait=not orphaned)
+    if orphaned:
+        # Again, one file per process: only the file that kills its process is lost.
+        run_isolated(
+            sorted(orphaned, key=lambda item: item.index),
+            lambda item: _lint_one(item.name, item.kind, item.payload, load_codes(item.task()[4]), options),
+            lambda item, how: [encode(_died(item.name, how))],
+            workers,
+            done,
+        )
 
 
-def _pool_context() -> Any:
-    """`fork` where it exists: workers start at once with the rules already imported."""
-    import multiprocessing
+def _died(name: str, how: str) -> Diagnostic:
+    from prnglint.diagnostics import Location
 
-    if sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context()
+    message = f"internal error: the process linting this file died ({how}); please report it"
+    return Diagnostic(INTERNAL_ERROR, message, name, Location(1, 1), Location(1, 1))
 
 
 # --- In a worker process --------------------------------------------------------------
@@ -359,14 +392,12 @@ def _pool_context() -> Any:
 _worker_options: Mapping[str, Any] = {}
 
 
-def _start_worker(options: Mapping[str, Any]) -> None:
+def _start_worker(options: Mapping[str, Any], parent: int) -> None:
     global _worker_options
     _worker_options = options
-    # Ctrl-C is the main process's to handle: it stops the pool; workers
-    # printing their own KeyboardInterrupt tracebacks would only be noise.
-    import signal
+    from prnglint.workers import start_worker
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    start_worker(parent)
     # What the parent had loaded (libcst, the rules) lives as long as the
     # worker: keep it out of the garbage collector's way.
     import gc

@@ -48,6 +48,7 @@ def write_atomically(path: Path, data: bytes, *, expected: bytes) -> None:
     except OSError as exc:
         raise WriteError(f"cannot create a temporary file beside it: {_reason(exc)}; not written") from None
     temp = Path(temp_name)
+    _IN_FLIGHT.add(temp_name)
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
@@ -67,7 +68,25 @@ def write_atomically(path: Path, data: bytes, *, expected: bytes) -> None:
     except OSError as exc:
         _remove(temp)
         raise WriteError(f"{_reason(exc)}; not written") from None
+    except BaseException:
+        # Ctrl-C or SIGTERM while writing: the file stays as it was, and no temporary file is left.
+        _remove(temp)
+        raise
+    finally:
+        _IN_FLIGHT.discard(temp_name)
     _sync_folder(target.parent)
+
+
+# The temporary files this process is writing now; a signal handler that ends
+# the process removes them first (`remove_temporary_files`).
+_IN_FLIGHT: set[str] = set()
+
+
+def remove_temporary_files() -> None:
+    """Remove the temporary files this process is writing (from a handler that is about to end it)."""
+    for name in list(_IN_FLIGHT):
+        with contextlib.suppress(OSError):
+            os.unlink(name)
 
 
 def _check_unchanged(target: Path, expected: bytes) -> None:

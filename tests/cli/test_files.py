@@ -119,15 +119,15 @@ def test_unreadable_file(run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     target = write(tmp_path / "secret.py", IMPORT_TIME)
     write(tmp_path / "a.py", IMPORT_TIME)
     if os.geteuid() == 0:
-        # root reads any file whatever its mode; make reading this one fail as it would for a user.
-        original = Path.read_bytes
+        # root reads any file whatever its mode; make opening this one fail as it would for a user.
+        original = os.open
 
-        def read_bytes(self: Path) -> bytes:
-            if self.name == "secret.py":
-                raise PermissionError(13, "Permission denied", str(self))
-            return original(self)
+        def refusing_open(path, flags, *args, **kwargs):
+            if os.fspath(path).endswith("secret.py"):
+                raise PermissionError(13, "Permission denied", os.fspath(path))
+            return original(path, flags, *args, **kwargs)
 
-        monkeypatch.setattr(Path, "read_bytes", read_bytes)
+        monkeypatch.setattr(os, "open", refusing_open)
     else:
         target.chmod(0)
     result = run("--output-format", "concise", ".")

@@ -352,7 +352,7 @@ def _rule_options(settings) -> dict:
 def _lint_paths(files: tuple[list, list[Path]], args: argparse.Namespace, configurations: _Configurations) -> list:
     """Lint the discovered files, each with its own settings; (result, settings) pairs."""
     from prnglint.diagnostics import io_error
-    from prnglint.runner import FileResult, lint_files
+    from prnglint.runner import FileResult, lint_files, printable_path
 
     found, missing = files
     groups: dict[int, tuple[object, list]] = {}
@@ -367,7 +367,7 @@ def _lint_paths(files: tuple[list, list[Path]], args: argparse.Namespace, config
             print(f"warning: {performance['cache'].write_error}", file=sys.stderr)
         pairs.extend((result, settings) for result in results)
     for path in missing:
-        pairs.append((FileResult(path, [io_error(str(path), "no such file or directory")]), configurations.base))
+        pairs.append((FileResult(path, [io_error(printable_path(str(path)), "no such file or directory")]), configurations.base))
     return pairs
 
 

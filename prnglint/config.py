@@ -170,12 +170,20 @@ class ConfigFinder:
                 break
             walked.append(candidate)
             pyproject = candidate / "pyproject.toml"
-            if pyproject.is_file() and _has_table(_read_toml(pyproject), pyproject):
+            if _is_file(pyproject) and _has_table(_read_toml(pyproject), pyproject):
                 found = pyproject
                 break
         for folder in walked:
             self._nearest[folder] = found
         return found
+
+
+def _is_file(path: Path) -> bool:
+    """`path.is_file()`, False in a folder that cannot be searched (the linter reports that folder as E902)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

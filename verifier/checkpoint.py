@@ -12,7 +12,12 @@ both holes:
 * before each restore it checks that the step and its record exist, that the
   state to restore into has the saved layout, and that every file still has its
   recorded hash; after the restore it checks the state's fingerprint;
-* it refuses to save a step that already exists.
+* it refuses to save a step that already exists;
+* the record holds the step number and the *run identity* of the folder (a
+  random id written once into ``<directory>/run-identity`` by whoever opens the
+  folder first, or the id the caller gives), both inside the hashed content, so
+  a step folder renamed to another step number, or a step copied in from
+  another run's folder with its record, is refused instead of restored.
 
 Every refusal is a ``CheckpointError`` whose message names the step, the folder
 and what is wrong.
@@ -20,10 +25,12 @@ and what is wrong.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
 import os
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +40,8 @@ import orbax.checkpoint as ocp
 from prnglint.verifier.fingerprint import fingerprint, state_layout
 
 RECORD_SUFFIX = ".integrity.json"
-RECORD_VERSION = 1
+RECORD_VERSION = 2
+IDENTITY_FILE = "run-identity"
 
 
 class CheckpointError(Exception):
@@ -66,6 +74,7 @@ class IntegrityRecord:
     state_fingerprint: str
     layout: list[tuple[str, str, tuple[int, ...]]]
     content_hash: str
+    run_id: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dictionary."""
@@ -84,6 +93,7 @@ class IntegrityRecord:
             state_fingerprint=str(data["state_fingerprint"]),
             layout=[(str(path), str(dtype), tuple(int(d) for d in shape)) for path, dtype, shape in data["layout"]],
             content_hash=str(data["content_hash"]),
+            run_id=str(data.get("run_id", "")),
         )
 
 
@@ -107,12 +117,17 @@ def hash_tree(directory: Path) -> tuple[dict[str, str], dict[str, int]]:
     return hashes, sizes
 
 
-def content_hash(files: dict[str, str], state_fingerprint: str) -> str:
-    """One hash over every file hash and the state fingerprint."""
+def content_hash(files: dict[str, str], state_fingerprint: str, step: int, run_id: str) -> str:
+    """One hash over every file hash, the state fingerprint, the step number and the run identity.
+
+    The step and the run are inside the hash, so that editing them in the
+    record is caught like editing a file hash.
+    """
     digest = hashlib.sha256()
     for name in sorted(files):
         digest.update(f"{name}\x1f{files[name]}\x1e".encode())
-    digest.update(f"state\x1f{state_fingerprint}".encode())
+    digest.update(f"state\x1f{state_fingerprint}\x1e".encode())
+    digest.update(f"step\x1f{step}\x1erun\x1f{run_id}".encode())
     return digest.hexdigest()
 
 
@@ -158,9 +173,10 @@ class VerifiedCheckpoints:
     the record, and every process checks the files before a restore.
     """
 
-    def __init__(self, directory: Path | str) -> None:
+    def __init__(self, directory: Path | str, run_id: str | None = None) -> None:
         self.directory = Path(directory).absolute()
         self.directory.mkdir(parents=True, exist_ok=True)
+        self.run_id = claim_identity(self.directory, run_id)
         self._manager = ocp.CheckpointManager(self.directory)
 
     def step_directory(self, step: int) -> Path:
@@ -202,7 +218,8 @@ class VerifiedCheckpoints:
             sizes=sizes,
             state_fingerprint=state_fingerprint,
             layout=state_layout(state),
-            content_hash=content_hash(files, state_fingerprint),
+            content_hash=content_hash(files, state_fingerprint, step, self.run_id),
+            run_id=self.run_id,
         )
         if jax.process_index() == 0:
             _write_atomically(self.record_path(step), json.dumps(record.to_json(), indent=1))
@@ -222,9 +239,20 @@ class VerifiedCheckpoints:
                 "it was not written by the verifier or its save did not finish, so it cannot be trusted"
             )
         try:
-            return IntegrityRecord.from_json(json.loads(path.read_text()))
+            record = IntegrityRecord.from_json(json.loads(path.read_text()))
         except (ValueError, KeyError, TypeError) as error:
             raise IntegrityError(f"the integrity record {path} is unreadable: {error}") from error
+        if record.step != step:
+            raise IntegrityError(
+                f"checkpoint step {step} in {self.directory} holds the record of step {record.step}: the step folder "
+                "was renamed or copied to another step number; refusing to restore it"
+            )
+        if record.run_id != self.run_id:
+            raise IntegrityError(
+                f"checkpoint step {step} in {self.directory} was saved by another run (run {record.run_id[:12] or 'unknown'}, "
+                f"this folder belongs to run {self.run_id[:12]}): it was copied in from elsewhere; refusing to restore it"
+            )
+        return record
 
     def verify_files(self, step: int) -> IntegrityRecord:
         """Check every file of ``step`` against its record; return the record."""
@@ -241,7 +269,7 @@ class VerifiedCheckpoints:
                     problems.append(f"{name} has {sizes[name]} bytes, {record.sizes[name]} were saved (truncated?)")
                 else:
                     problems.append(f"{name} changed (SHA-256 {files[name][:12]}, saved {record.files[name][:12]})")
-        if content_hash(record.files, record.state_fingerprint) != record.content_hash:
+        if content_hash(record.files, record.state_fingerprint, record.step, record.run_id) != record.content_hash:
             problems.append("the integrity record contradicts itself (it was edited)")
         if problems:
             raise IntegrityError(
@@ -299,6 +327,34 @@ def record_path(directory: Path | str, step: int) -> Path:
     last, atomically, once every file of the step is on disk.
     """
     return Path(directory).absolute() / f"{step}{RECORD_SUFFIX}"
+
+
+def claim_identity(directory: Path, run_id: str | None) -> str:
+    """The run identity of a checkpoint folder: written once, read by every later opener.
+
+    The first opener links a complete file into place (``os.link`` fails if
+    the name exists), so concurrent openers, such as the processes of a job
+    given the same ``run_id``, agree on one identity and never read a
+    half-written file.
+    """
+    path = directory / IDENTITY_FILE
+    if not path.exists():
+        temporary = directory / f".{IDENTITY_FILE}.{os.getpid()}.{uuid.uuid4().hex}"
+        temporary.write_text((run_id or uuid.uuid4().hex) + "\n")
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+    existing = path.read_text().strip()
+    if run_id is not None and existing != run_id:
+        raise CheckpointError(
+            f"checkpoint folder {directory} belongs to run {existing[:12]}, not to this run ({run_id[:12]}); "
+            "use a new folder for every run"
+        )
+    return existing
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -13,17 +13,22 @@ This module imports neither JAX nor anything that does.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
+import signal
+import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from prnglint.verifier import environment
-from prnglint.verifier.protocol import REFERENCES, TargetError, split_target
+from prnglint.verifier.protocol import REFERENCES, TargetError, is_file_target, split_target
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -46,7 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--framework", choices=("nnx", "equinox", "all"), default=None, help="reference training(s) to verify (default: all)")
-    parser.add_argument("--target", metavar="MODULE:FACTORY", help="verify your own training: FACTORY() returns an object with init(seed) and step(state)")
+    parser.add_argument(
+        "--target",
+        action="append",
+        metavar="MODULE:FACTORY",
+        help="verify your own training: FACTORY() returns an object with init(seed) and step(state); MODULE is "
+        "package.module or path/to/file.py; repeat to verify several trainings, each reported under its own name",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the proofs (default: 0)")
     parser.add_argument("--other-seed", type=int, default=None, help="seed of the sensitivity run (default: seed + 1)")
     parser.add_argument("--steps", type=int, default=DEFAULT_STEPS, help=f"steps per run (default: {DEFAULT_STEPS})")
@@ -65,7 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="where to put checkpoints and worker logs: a new folder is made inside it (default: a temporary folder)",
     )
     parser.add_argument("--keep", action="store_true", help="keep that folder instead of removing it at the end")
-    parser.add_argument("--output-format", choices=("text", "json"), default="text", help="report format (default: text)")
+    parser.add_argument(
+        "--output-format",
+        choices=("text", "json", "junit"),
+        default="text",
+        help="report format: text, json, or junit (JUnit XML, one test case per proof; default: text)",
+    )
     parser.add_argument("--output-file", type=Path, help="write the report to this file instead of standard output")
     parser.add_argument("--plot", type=Path, metavar="FILE.png", help="draw the loss curves into this PNG file")
     parser.add_argument("--bit-flips", type=int, default=40, help="random single-bit flips the integrity check must catch (default: 40)")
@@ -105,15 +121,22 @@ def settings_from(args: argparse.Namespace, workdir: Path) -> Any:
         raise UsageError("--bit-flips must be at least 1")
     if args.timeout <= 0:
         raise UsageError("--timeout must be positive")
-    if args.target is not None:
+    if args.target:
         if args.framework is not None:
             raise UsageError("give either --target or --framework, not both")
-        try:
-            split_target(args.target)
-        except TargetError as error:
-            raise UsageError(str(error)) from error
-        subjects: tuple[str, ...] = ("target",)
-        targets = {"target": args.target}
+        for spec in args.target:
+            try:
+                module_name, _ = split_target(spec)
+            except TargetError as error:
+                raise UsageError(str(error)) from error
+            if is_file_target(module_name) and not Path(module_name).is_file():
+                raise UsageError(f"target {spec!r}: no such file {module_name!r}")
+        duplicates = sorted({spec for spec in args.target if args.target.count(spec) > 1})
+        if duplicates:
+            raise UsageError(f"target {duplicates[0]!r} is given twice")
+        # Folder names for each target's checkpoints; the report names them.
+        targets = {f"target-{index}": spec for index, spec in enumerate(args.target, 1)}
+        subjects: tuple[str, ...] = tuple(targets)
     else:
         framework = args.framework or "all"
         subjects = tuple(REFERENCES) if framework == "all" else (framework,)
@@ -143,6 +166,110 @@ def settings_from(args: argparse.Namespace, workdir: Path) -> Any:
     )
 
 
+class Interrupted(BaseException):
+    """A signal asked the command to stop (SIGTERM, SIGHUP); raised in the main thread like KeyboardInterrupt."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(number)
+        self.number = number
+
+
+STOP_SIGNALS = ("SIGTERM", "SIGHUP")
+
+
+@contextlib.contextmanager
+def stop_signals_raise() -> Iterator[None]:
+    """While the body runs, SIGTERM and SIGHUP raise ``Interrupted``, so that cleanup runs as for Ctrl-C.
+
+    Only the main thread can install handlers; elsewhere (a caller's thread)
+    the defaults stay.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(number: int, _frame: object) -> None:
+        raise Interrupted(number)
+
+    numbers = [getattr(signal, name) for name in STOP_SIGNALS if hasattr(signal, name)]
+    previous = {number: signal.signal(number, stop) for number in numbers}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+class Janitor:
+    """The process that cleans up if this one dies without doing so (see ``janitor.py``)."""
+
+    def __init__(self, folder: Path, keep: bool) -> None:
+        self._process: subprocess.Popen[str] | None = None
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-I", "-S", str(Path(__file__).with_name("janitor.py")), str(folder), "keep" if keep else "remove"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                text=True,
+                start_new_session=True,
+            )
+        except OSError:
+            # Without it, cleanup after a SIGKILL is up to the workers' own watch.
+            self._process = None
+
+    def _say(self, line: str) -> None:
+        if self._process is None or self._process.stdin is None:
+            return
+        with contextlib.suppress(OSError, ValueError):
+            self._process.stdin.write(line + "\n")
+            self._process.stdin.flush()
+
+    def watch_group(self, group: int) -> None:
+        """Tell the janitor about a worker's process group."""
+        self._say(f"group {group}")
+
+    def done(self) -> None:
+        """This process cleaned up; the janitor has nothing to do."""
+        self._say("done")
+        if self._process is not None:
+            with contextlib.suppress(OSError, ValueError):
+                assert self._process.stdin is not None
+                self._process.stdin.close()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._process.wait(timeout=5)
+
+
+def make_run_folder(args: argparse.Namespace) -> Path:
+    """The run's own folder, inside ``--workdir`` or the system's temporary folder; ``UsageError`` if impossible."""
+    if args.workdir is None:
+        try:
+            return Path(tempfile.mkdtemp(prefix="prnglint-verify-"))
+        except OSError as error:
+            raise UsageError(f"cannot create a temporary folder: {error.strerror or error}") from error
+    where = args.workdir
+    if where.exists() and not where.is_dir():
+        raise UsageError(f"--workdir {where} is a file, not a folder")
+    try:
+        where.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix="verify-", dir=where))
+    except OSError as error:
+        raise UsageError(f"--workdir {where}: cannot create a folder in it ({error.strerror or error})") from error
+
+
+def check_output_path(option: str, path: Path | None) -> None:
+    """``UsageError`` before the run if a report or plot could not be written there."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise UsageError(f"{option} {path} is a folder; give a file name")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise UsageError(f"{option} {path}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"{option} {path}: the folder {folder} is not writable")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run ``prnglint verify`` with ``argv`` (without the program name); return the exit code."""
     parser = build_parser()
@@ -152,42 +279,67 @@ def main(argv: list[str] | None = None) -> int:
         # argparse exits 2 on bad arguments and 0 for --help.
         return int(exit_.code or 0)
 
-    if args.workdir is not None:
-        args.workdir.mkdir(parents=True, exist_ok=True)
-        workdir = Path(tempfile.mkdtemp(prefix="verify-", dir=args.workdir))
-    else:
-        workdir = Path(tempfile.mkdtemp(prefix="prnglint-verify-"))
-    started = time.perf_counter()
     try:
-        try:
-            settings = settings_from(args, workdir)
-        except UsageError as error:
-            return fail(args, f"{error}", parser)
-        return verify(args, settings, started)
+        check_output_path("--output-file", args.output_file)
+        check_output_path("--plot", args.plot)
+        workdir = make_run_folder(args)
+    except UsageError as error:
+        return fail(args, f"{error}", parser)
+    started = time.perf_counter()
+    janitor = Janitor(workdir, args.keep)
+    try:
+        with stop_signals_raise():
+            try:
+                settings = settings_from(args, workdir)
+            except UsageError as error:
+                return fail(args, f"{error}", parser)
+            return verify(args, settings, started, janitor)
+    except (Interrupted, KeyboardInterrupt) as interrupt:
+        number = interrupt.number if isinstance(interrupt, Interrupted) else int(signal.SIGINT)
+        name = signal.Signals(number).name
+        what = "kept" if args.keep else "removed"
+        print(f"prnglint verify: stopped by {name}; every worker was stopped and the run's folder {workdir} {what}", file=sys.stderr)
+        return 128 + number
     finally:
-        if args.keep:
-            print(f"prnglint verify: kept checkpoints and logs in {workdir}", file=sys.stderr)
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+        # Interrupts are not welcome while cleaning up; the janitor finishes
+        # the job if one still ends this process.
+        with contextlib.suppress(Interrupted, KeyboardInterrupt):
+            if args.keep:
+                print(f"prnglint verify: kept checkpoints and logs in {workdir}", file=sys.stderr)
+            else:
+                shutil.rmtree(workdir, ignore_errors=True)
+            janitor.done()
 
 
-def verify(args: argparse.Namespace, settings: Any, started: float) -> int:
+def verify(args: argparse.Namespace, settings: Any, started: float, janitor: Janitor | None = None) -> int:
     """Run the workers, then report; the exit code of the run."""
     from prnglint.verifier import report, runner
 
     with ProgressDisplay(settings.progress) as display:
         try:
-            workers = runner.run(settings, display.on_event)
+            workers = runner.run(settings, display.on_event, janitor.watch_group if janitor is not None else None)
         except runner.RunError as error:
             display.close()
             return fail(args, str(error))
     data = report.build(settings, workers, time.perf_counter() - started, environment.cpu_affinity())
-    try:
-        if args.plot is not None:
+    problems: list[str] = []
+    if args.plot is not None:
+        try:
             report.plot(data, args.plot)
+        except OSError as error:
+            problems.append(f"cannot write the plot to {args.plot}: {error.strerror or error}")
+    try:
         write_report(args, data)
     except OSError as error:
-        return fail(args, f"cannot write the report: {error}")
+        # The run is finished: its report must not be lost with the file.
+        reason = f"cannot write the report to {args.output_file}: {error.strerror or error}"
+        args.output_file = None
+        write_report(args, data)
+        problems.append(reason + "; it was written to standard output instead")
+    if problems:
+        for problem in problems:
+            print(f"prnglint verify: error: {problem}", file=sys.stderr)
+        return EXIT_ERROR
     return int(data["exit_code"])
 
 
@@ -195,10 +347,10 @@ def write_report(args: argparse.Namespace, data: dict[str, Any]) -> None:
     """Render ``data`` in the chosen format to standard output or the output file."""
     from rich.console import Console
 
-    from prnglint.verifier import report
+    from prnglint.verifier import junit, report
 
-    if args.output_format == "json":
-        text = json.dumps(data, indent=2)
+    if args.output_format in ("json", "junit"):
+        text = json.dumps(data, indent=2) if args.output_format == "json" else junit.document(data)
         if args.output_file is not None:
             args.output_file.write_text(text + "\n")
         else:
@@ -214,13 +366,24 @@ def write_report(args: argparse.Namespace, data: dict[str, Any]) -> None:
 def fail(args: argparse.Namespace, message: str, parser: argparse.ArgumentParser | None = None) -> int:
     """Report an error that prevented the verification; exit code 2."""
     print(f"prnglint verify: error: {message}", file=sys.stderr)
-    if args.output_format == "json":
-        text = json.dumps({"tool": "prnglint verify", "ok": False, "exit_code": EXIT_ERROR, "error": message}, indent=2)
-        if args.output_file is not None:
+    if args.output_format in ("json", "junit"):
+        data = {"tool": "prnglint verify", "ok": False, "exit_code": EXIT_ERROR, "error": message}
+        text = json.dumps(data, indent=2) if args.output_format == "json" else junit_error(message)
+        try:
+            if args.output_file is None:
+                raise FileNotFoundError("no output file")
             args.output_file.write_text(text + "\n")
-        else:
+        except OSError:
+            # The error may be about that very file: standard output then.
             sys.stdout.write(text + "\n")
     return EXIT_ERROR
+
+
+def junit_error(message: str) -> str:
+    """A JUnit XML document with one errored test case: the verification could not run."""
+    from prnglint.verifier import junit
+
+    return junit.error_document(message)
 
 
 class ProgressDisplay:

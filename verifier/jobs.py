@@ -45,8 +45,8 @@ from prnglint.verifier.checkpoint import (
     abstract_like,
     record_path,
 )
-from prnglint.verifier.fingerprint import fingerprint, state_layout
-from prnglint.verifier.protocol import load_training, training_name
+from prnglint.verifier.fingerprint import fingerprint, is_typed_key, leaf_digests, state_layout
+from prnglint.verifier.protocol import ProtocolError, declared_paths, load_training, training_name
 
 Emit = Callable[[dict[str, Any]], None]
 
@@ -129,7 +129,16 @@ def train(
     for number in range(first + 1, last + 1):
         phase = "first step (compile)" if number == first + 1 else "steps"
         with timings.phase(phase):
-            state, loss = training.step(state)
+            try:
+                result = training.step(state)
+            except jax.errors.KeyReuseError as error:
+                # Where the checker fired, for the report to name the key's path.
+                error.prnglint_step = number  # type: ignore[attr-defined]
+                error.prnglint_state = state  # type: ignore[attr-defined]
+                raise
+            if number == first + 1:
+                check_step_result(result, state)
+            state, loss = result
             losses.append(loss)
             if number == first + 1:
                 block(state)
@@ -140,6 +149,50 @@ def train(
         block(state)
         values = [scalar(loss) for loss in losses]
     return state, values
+
+
+PROTOCOL = "a training offers init(seed) -> state and step(state) -> (state, loss), the state a pytree of arrays"
+
+
+def check_initial_state(state: Any) -> None:
+    """``ProtocolError`` unless ``init`` returned a pytree of arrays."""
+    leaves, _ = jax.tree_util.tree_flatten_with_path(state)
+    if not leaves:
+        raise ProtocolError(f"init(seed) returned {type(state).__name__} without any array; {PROTOCOL}")
+    for path, leaf in leaves:
+        if not isinstance(leaf, jax.Array | np.ndarray | np.generic):
+            raise ProtocolError(
+                f"init(seed) returned a state whose leaf state{jax.tree_util.keystr(path)} is a {type(leaf).__name__}, "
+                f"not an array; {PROTOCOL}"
+            )
+
+
+def check_step_result(result: Any, before: Any) -> None:
+    """``ProtocolError`` unless ``step`` returned ``(state, loss)`` with the state in the layout it was given."""
+    if not isinstance(result, tuple | list) or len(result) != 2:
+        shape = f"a {len(result)}-tuple" if isinstance(result, tuple | list) else f"a {type(result).__name__}"
+        raise ProtocolError(f"step(state) returned {shape}, not a pair (state, loss); {PROTOCOL}")
+    state, loss = result
+    if np.size(loss) != 1:
+        raise ProtocolError(
+            f"step(state) returned a loss of shape {tuple(np.shape(loss))}, not a scalar; {PROTOCOL} (loss: a scalar)"
+        )
+    wanted, got = state_layout(before), state_layout(state)
+    if wanted != got:
+        given = {path: (dtype, shape) for path, dtype, shape in wanted}
+        returned = {path: (dtype, shape) for path, dtype, shape in got}
+        lines = [f"  missing from what it returned: state{path}" for path in given.keys() - returned.keys()]
+        lines += [f"  not in the state it was given: state{path}" for path in returned.keys() - given.keys()]
+        lines += [
+            f"  state{path}: given {given[path][0]}{list(given[path][1])}, returned {returned[path][0]}{list(returned[path][1])}"
+            for path in given.keys() & returned.keys()
+            if given[path] != returned[path]
+        ]
+        shown = sorted(lines)[:6] or ["  the same leaves in another tree structure"]
+        raise ProtocolError(
+            "step(state) returned a state of another structure than the one it was given (the state must keep "
+            "the layout init(seed) gives it, step after step):\n" + "\n".join(shown)
+        )
 
 
 def committed_flags(state: Any) -> Any:
@@ -211,14 +264,20 @@ def uninterrupted_run(
     timings: Timings,
     progress: Progress,
     after_first_step: Callable[[], None] | None = None,
+    trace_steps: bool = False,
 ) -> dict[str, Any]:
     """Train ``steps`` steps from ``seed``, saving a checkpoint after ``resume_at``.
 
-    ``after_first_step()`` runs once the first step has finished.
+    ``after_first_step()`` runs once the first step has finished. With
+    ``trace_steps`` the result's ``trace`` holds the leaf digests of the
+    state before the first step and after every step.
     """
     saved: dict[str, Any] = {}
+    trace: list[list[str]] = []
 
     def save_on_the_way(number: int, state: Any) -> None:
+        if trace_steps:
+            trace.append(leaf_digests(state))
         if number == 1 and after_first_step is not None:
             after_first_step()
         if checkpoints is not None and number == resume_at:
@@ -228,10 +287,21 @@ def uninterrupted_run(
 
     with timings.phase("init"):
         state = block(training.init(seed))
+    check_initial_state(state)
+    initial_fingerprint = fingerprint(state)
+    if trace_steps:
+        trace.append(leaf_digests(state))
     state, losses = train(training, state, 0, steps, timings=timings, progress=progress, on_step=save_on_the_way)
     with timings.phase("fingerprint"):
         final = fingerprint(state)
-    return {"fingerprint": final, "losses": losses, "checkpoint": saved or None, "state": state}
+    return {
+        "fingerprint": final,
+        "losses": losses,
+        "checkpoint": saved or None,
+        "state": state,
+        "init_fingerprint": initial_fingerprint,
+        "trace": trace,
+    }
 
 
 def probe_integrity(
@@ -255,7 +325,8 @@ def probe_integrity(
     scratch.mkdir(parents=True)
     shutil.copytree(source.step_directory(step), scratch / str(step))
     shutil.copy2(source.record_path(step), scratch / source.record_path(step).name)
-    copy = VerifiedCheckpoints(scratch)
+    # The copy belongs to the same run, so it takes over the folder's identity.
+    copy = VerifiedCheckpoints(scratch, run_id=source.run_id)
     record = copy.verify_files(step)
     result: dict[str, Any] = {"step": step}
 
@@ -307,6 +378,8 @@ def probe_integrity(
     largest.write_bytes(original)
 
     result["missing_step"] = observe(lambda: copy.restore(step + 1, like), MissingStepError)
+    result["renamed_step"] = probe_renamed_step(copy, step, like)
+    result["foreign_step"] = probe_foreign_step(copy, step, like, scratch.with_name(scratch.name + "-other-run"))
     mismatched = (like, jax.ShapeDtypeStruct((3,), jnp.float32))
     result["structure_mismatch"] = observe(lambda: copy.restore(step, mismatched), StructureMismatchError)
     result["resave"] = observe(lambda: copy.save(step, other_state), StepExistsError)
@@ -316,6 +389,33 @@ def probe_integrity(
     result["orbax_alone_resave"] = {"returned": returned, "kept_old_data": kept}
     copy.close()
     return result
+
+
+def probe_renamed_step(copy: VerifiedCheckpoints, step: int, like: Any) -> dict[str, Any]:
+    """Rename the step's folder and record to the next step number; its restore must be refused."""
+    moved = step + 1000
+    pairs = [(copy.step_directory(step), copy.step_directory(moved)), (copy.record_path(step), copy.record_path(moved))]
+    for old, new in pairs:
+        old.rename(new)
+    try:
+        return observe(lambda: copy.restore(moved, like), IntegrityError)
+    finally:
+        for old, new in pairs:
+            new.rename(old)
+
+
+def probe_foreign_step(copy: VerifiedCheckpoints, step: int, like: Any, other: Path) -> dict[str, Any]:
+    """Copy the step with its record into a folder of another run; its restore there must be refused."""
+    if other.exists():
+        shutil.rmtree(other)
+    foreign = VerifiedCheckpoints(other)
+    shutil.copytree(copy.step_directory(step), foreign.step_directory(step))
+    shutil.copy2(copy.record_path(step), foreign.record_path(step))
+    try:
+        return observe(lambda: foreign.restore(step, like), IntegrityError)
+    finally:
+        foreign.close()
+        shutil.rmtree(other, ignore_errors=True)
 
 
 def flip_bit(path: Path, offset: int, mask: int) -> None:
@@ -422,6 +522,44 @@ def run_contrasts(
     return observed
 
 
+def locate_reused_keys(training: Any, error: BaseException) -> dict[str, Any]:
+    """Which keys of the state the key-reuse checker's error is about, by their paths in the state.
+
+    JAX names a position among the arguments of a compiled function, which
+    means little to whoever wrote ``step``. Two cases are told apart: a key
+    that reached ``step`` already consumed (JAX marks such arrays; typically a
+    key that the previous step used and returned unchanged), and a key
+    consumed twice inside one step, found by giving ``step`` that key as its
+    raw ``key_data`` (which the checker does not follow) and tracing again.
+    """
+    number = getattr(error, "prnglint_step", None)
+    state = getattr(error, "prnglint_state", None)
+    if state is None:
+        return {"step": None, "kind": "init", "paths": []}
+    leaves, treedef = jax.tree_util.tree_flatten_with_path(state)
+    consumed = [
+        jax.tree_util.keystr(path) for path, leaf in leaves if is_typed_key(leaf) and np.any(getattr(leaf, "_consumed", False))
+    ]
+    if consumed:
+        return {"step": number, "kind": "passed consumed", "paths": consumed}
+    reused: list[str] = []
+    plain = [leaf for _, leaf in leaves]
+    with jax.debug_key_reuse(True):
+        for index, (path, leaf) in enumerate(leaves):
+            if not is_typed_key(leaf):
+                continue
+            swapped = list(plain)
+            swapped[index] = jax.random.key_data(leaf)
+            try:
+                jax.jit(training.step).trace(jax.tree_util.tree_unflatten(treedef, swapped))
+            except jax.errors.KeyReuseError:
+                continue
+            except Exception:  # the step insists on a typed key there; no verdict for it
+                continue
+            reused.append(jax.tree_util.keystr(path))
+    return {"step": number, "kind": "consumed twice in one step", "paths": reused}
+
+
 def applicable_rules(module: Any) -> list[str]:
     """The source-edit contrasts whose anchor text occurs in the fixture."""
     source = Path(module.__file__).read_text()
@@ -444,22 +582,49 @@ def primary(job: dict[str, Any], emit: Emit, show_progress: bool) -> dict[str, A
             compiled_marker(directory).touch()
 
     reuse_error: str | None = None
+    reuse_location: dict[str, Any] | None = None
     try:
         with jax.debug_key_reuse(job.get("check_reuse", True)):
             run = uninterrupted_run(
-                training, seed, steps, resume_at, checkpoints, timings=timings, progress=progress, after_first_step=announce_compiled
+                training,
+                seed,
+                steps,
+                resume_at,
+                checkpoints,
+                timings=timings,
+                progress=progress,
+                after_first_step=announce_compiled,
+                trace_steps=True,
             )
     except jax.errors.KeyReuseError as error:
         reuse_error = contrasts.describe_error(error)
+        reuse_location = locate_reused_keys(training, error)
         # The training reuses a key; the other proofs still deserve an answer,
         # so train again without the checker (which means compiling again).
         if checkpoints.record_path(resume_at).exists():
             checkpoints.close()
             checkpoints = open_checkpoints(directory / "reference-unchecked")
         run = uninterrupted_run(
-            training, seed, steps, resume_at, checkpoints, timings=timings, progress=progress, after_first_step=announce_compiled
+            training,
+            seed,
+            steps,
+            resume_at,
+            checkpoints,
+            timings=timings,
+            progress=progress,
+            after_first_step=announce_compiled,
+            trace_steps=True,
         )
-    result["no_reuse"] = {"checked": job.get("check_reuse", True), "error": reuse_error}
+    result["no_reuse"] = {"checked": job.get("check_reuse", True), "error": reuse_error, "location": reuse_location}
+    # init(seed) once more in this process: if even that differs, init reads
+    # more than the seed; the report compares it with the fresh process's.
+    # Under the checker setting the run had: JAX traces again for another one.
+    with timings.phase("init"), jax.debug_key_reuse(job.get("check_reuse", True) and reuse_error is None):
+        again = fingerprint(block(training.init(seed)))
+    result["init"] = {"first": run["init_fingerprint"], "again_in_this_process": again}
+    result["layout"] = [[path, dtype, list(shape)] for path, dtype, shape in state_layout(run["state"])]
+    result["trace"] = run["trace"]
+    result["declared"] = declared_paths(training)
     # After an aborted first attempt, state the training keeps outside its
     # training state (module globals, attributes) has moved on; the report
     # says so next to the rerun.
@@ -525,14 +690,20 @@ def replica(job: dict[str, Any], emit: Emit, show_progress: bool) -> dict[str, A
             wait_for_file(compiled_marker(directory), job.get("wait_timeout", 120.0), f"the primary of {subject} to compile")
     with timings.phase("init"):
         initial = block(training.init(seed))
+    check_initial_state(initial)
     like = abstract_like(initial)
     committed = committed_flags(initial)
-    state, losses = train(training, initial, 0, steps, timings=timings, progress=progress)
+    trace = [leaf_digests(initial)]
+    state, losses = train(
+        training, initial, 0, steps, timings=timings, progress=progress, on_step=lambda _, s: trace.append(leaf_digests(s))
+    )
     with timings.phase("fingerprint"):
-        result["rerun"] = {"fingerprint": fingerprint(state), "losses": losses}
+        result["rerun"] = {"fingerprint": fingerprint(state), "losses": losses, "init_fingerprint": fingerprint(initial), "trace": trace}
 
     progress = Progress(emit, show_progress, f"{subject}: resume (fresh process)", steps)
-    result["resume"] = resume(training, directory / "reference", resume_at, steps, like, committed, job, timings, progress)
+    result["resume"] = resume(
+        training, directory / "reference", resume_at, steps, like, committed, job, timings, progress, trace_steps=True
+    )
 
     if job.get("contrasts"):
         progress = Progress(emit, show_progress, f"{subject}: resume PRN001 variant", steps)
@@ -553,8 +724,13 @@ def resume(
     job: dict[str, Any],
     timings: Timings,
     progress: Progress,
+    trace_steps: bool = False,
 ) -> dict[str, Any]:
-    """Restore step ``resume_at`` from ``directory`` (verified) and train to ``steps``."""
+    """Restore step ``resume_at`` from ``directory`` (verified) and train to ``steps``.
+
+    With ``trace_steps`` the result's ``trace`` holds the leaf digests of the
+    restored state and of the state after every later step.
+    """
     with timings.phase("waiting for checkpoint"):
         wait_for_record(directory, resume_at, job.get("wait_timeout", 120.0), progress)
     checkpoints = open_checkpoints(directory)
@@ -565,11 +741,19 @@ def resume(
         raise JobError(str(error)) from error
     # Taken after the placement, to show that it changed nothing.
     restored_fingerprint = fingerprint(state)
-    state, losses = train(training, state, resume_at, steps, timings=timings, progress=progress)
+    trace: list[list[str]] = []
+    on_step = None
+    if trace_steps:
+        trace.append(leaf_digests(state))
+
+        def on_step(_: int, current: Any) -> None:
+            trace.append(leaf_digests(current))
+
+    state, losses = train(training, state, resume_at, steps, timings=timings, progress=progress, on_step=on_step)
     with timings.phase("fingerprint"):
         final = fingerprint(state)
     checkpoints.close()
-    return {"fingerprint": final, "losses": losses, "restored_fingerprint": restored_fingerprint, "verified": True}
+    return {"fingerprint": final, "losses": losses, "restored_fingerprint": restored_fingerprint, "verified": True, "trace": trace}
 
 
 def distributed(job: dict[str, Any], emit: Emit, show_progress: bool) -> dict[str, Any]:

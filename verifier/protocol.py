@@ -7,7 +7,9 @@ A *training* is any object with two callables::
 
 and ``prnglint verify --target package.module:factory`` obtains one by calling
 ``factory()`` with no arguments, after importing ``package.module`` with the
-current directory on ``sys.path`` (as ``python -m`` does).
+current directory on ``sys.path`` (as ``python -m`` does);
+``--target path/to/train.py:factory`` runs that file as a module instead, with
+its folder first on ``sys.path`` (as ``python path/to/train.py`` does).
 
 What the verifier relies on:
 
@@ -27,6 +29,12 @@ What the verifier relies on:
 * The state can be saved with Orbax's ``StandardSave`` and restored with
   ``StandardRestore`` into the shapes, dtypes and shardings of ``init(seed)``.
 * Optional: a ``name`` attribute, used in the report.
+* Optional: ``constant_keys``, paths of key leaves that stay the same by
+  design (the proof that every key advances skips them), and
+  ``legacy_keys``, paths of legacy keys the verifier cannot recognise by
+  their dtype and shape (``uint32`` with a last axis of 2). A path is written
+  as ``jax.tree_util.keystr`` writes it (``"['drop_key']"``), and ``*``
+  matches any text (``"*['rngs']['key']*"``).
 * With ``--processes N`` the factory is called in each of N processes after
   ``jax.distributed.initialize``; ``init`` must then return global arrays
   (replicated, for instance) and ``step`` must keep them consistent across the
@@ -44,7 +52,10 @@ any worker process has started.
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import re
 import sys
+from pathlib import Path
 from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
@@ -71,12 +82,80 @@ class TargetError(Exception):
     """The target cannot be loaded or does not offer the protocol."""
 
 
+class ProtocolError(TargetError):
+    """The training's ``init`` or ``step`` returned something the protocol does not allow."""
+
+
 def split_target(spec: str) -> tuple[str, str]:
-    """``"package.module:factory"`` as ``("package.module", "factory")``."""
-    module_name, sep, factory_name = spec.partition(":")
+    """``"package.module:factory"`` as ``("package.module", "factory")``; a file path stays a path."""
+    module_name, sep, factory_name = spec.rpartition(":")
     if not sep or not module_name or not factory_name or not factory_name.isidentifier():
-        raise TargetError(f"target {spec!r} is not of the form package.module:factory")
+        raise TargetError(f"target {spec!r} is not of the form package.module:factory or path/to/file.py:factory")
+    if not is_file_target(module_name) and not all(part.isidentifier() for part in module_name.split(".")):
+        raise TargetError(f"target {spec!r} is not of the form package.module:factory or path/to/file.py:factory")
     return module_name, factory_name
+
+
+def is_file_target(module_part: str) -> bool:
+    """Whether the part before the colon names a file (``train.py``, ``src/train.py``) rather than a module."""
+    return module_part.endswith(".py") or "/" in module_part or "\\" in module_part
+
+
+def target_file(spec: str, search_path: str | None = None) -> Path | None:
+    """The source file of a target, found without importing anything; None if it cannot be found.
+
+    A module name is looked up as ``a/b.py`` or ``a/b/__init__.py`` under
+    ``search_path`` and then under every folder of ``sys.path``.
+    """
+    module_name, _ = split_target(spec)
+    if is_file_target(module_name):
+        path = Path(module_name)
+        if not path.is_absolute() and search_path:
+            path = Path(search_path) / path
+        return path if path.is_file() else None
+    return locate_module(module_name, [search_path or "", *sys.path])
+
+
+def locate_module(module_name: str, roots: list[str]) -> Path | None:
+    """``a.b`` as ``root/a/b.py`` or ``root/a/b/__init__.py`` under the first root that has it."""
+    relative = Path(*module_name.split("."))
+    for root in roots:
+        base = Path(root or ".") / relative
+        for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def import_target_module(module_name: str, spec: str) -> Any:
+    """Import a module by name, or run a file as a module; ``TargetError`` on failure."""
+    try:
+        if not is_file_target(module_name):
+            return importlib.import_module(module_name)
+        path = Path(module_name).absolute()
+        if not path.is_file():
+            raise TargetError(f"no such file {module_name!r} for target {spec!r}")
+        # Like `python path/to/train.py`: its folder first on sys.path, so its
+        # own imports of neighbouring modules work.
+        if str(path.parent) not in sys.path:
+            sys.path.insert(0, str(path.parent))
+        name = path.stem if path.stem.isidentifier() and path.stem not in sys.modules else f"_prnglint_target_{len(sys.modules)}"
+        loader_spec = importlib.util.spec_from_file_location(name, path)
+        if loader_spec is None or loader_spec.loader is None:
+            raise TargetError(f"cannot load {module_name!r} for target {spec!r}")
+        module = importlib.util.module_from_spec(loader_spec)
+        # Dataclass-style classes (Equinox modules) look their module up by name.
+        sys.modules[name] = module
+        try:
+            loader_spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[name]
+            raise
+        return module
+    except TargetError:
+        raise
+    except Exception as error:
+        raise TargetError(f"cannot import {module_name!r} for target {spec!r}: {type(error).__name__}: {error}") from error
 
 
 def load_training(spec: str, search_path: str | None = None) -> Any:
@@ -89,10 +168,9 @@ def load_training(spec: str, search_path: str | None = None) -> Any:
     module_name, factory_name = split_target(spec)
     if search_path and search_path not in sys.path:
         sys.path.insert(0, search_path)
-    try:
-        module = importlib.import_module(module_name)
-    except Exception as error:
-        raise TargetError(f"cannot import {module_name!r} for target {spec!r}: {type(error).__name__}: {error}") from error
+    if is_file_target(module_name) and search_path and not Path(module_name).is_absolute():
+        module_name = str(Path(search_path) / module_name)
+    module = import_target_module(module_name, spec)
     factory: Callable[[], Any] | None = getattr(module, factory_name, None)
     if factory is None:
         raise TargetError(f"module {module_name!r} has no attribute {factory_name!r} (target {spec!r})")
@@ -115,3 +193,23 @@ def training_name(training: Any, spec: str) -> str:
     """The name shown in reports: the training's ``name`` or the target spec."""
     name = getattr(training, "name", None)
     return name if isinstance(name, str) and name else spec
+
+
+def declared_paths(training: Any) -> dict[str, list[str]]:
+    """The training's ``constant_keys`` and ``legacy_keys`` declarations, as lists of path patterns."""
+    declared: dict[str, list[str]] = {}
+    for attribute in ("constant_keys", "legacy_keys"):
+        value = getattr(training, attribute, ()) or ()
+        if isinstance(value, str):
+            value = (value,)
+        try:
+            declared[attribute] = [str(pattern) for pattern in value]
+        except TypeError as error:
+            raise TargetError(f"{attribute} must be a sequence of paths such as \"['drop_key']\", got {value!r}") from error
+    return declared
+
+
+def path_matches(path: str, pattern: str) -> bool:
+    """Whether a ``keystr`` path matches a declared pattern, where only ``*`` is special."""
+    regex = ".*".join(re.escape(part) for part in pattern.split("*"))
+    return re.fullmatch(regex, path) is not None

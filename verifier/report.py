@@ -14,10 +14,14 @@ from typing import Any
 
 from prnglint.verifier import environment
 from prnglint.verifier.contrasts import RULE_TITLES
+from prnglint.verifier.protocol import REFERENCES, path_matches
 from prnglint.verifier.runner import Settings, Worker
 
 SHORT = 12
-SCENARIOS = ("rerun", "resume", "sensitivity", "no-key-reuse", "contrast", "integrity")
+SCENARIOS = ("rerun", "resume", "sensitivity", "no-key-reuse", "keys-advance", "contrast", "integrity")
+
+# What step() may read that a checkpoint does not hold, said once.
+OUTSIDE_THE_STATE = "an attribute of the training object, a global RNG, a Python counter, a module-level key"
 
 
 def short(fingerprint: str | None) -> str:
@@ -35,6 +39,163 @@ class Scenario:
     evidence: str
     reason: str | None = None
     details: dict[str, Any] = dataclasses.field(default_factory=dict)
+    # Why it failed, in words, from the evidence the workers sent.
+    diagnosis: str | None = None
+    # The training's name as the report shows it (the subject for the references).
+    training: str | None = None
+
+
+def state_path(path: str) -> str:
+    """A leaf's path as the user writes it: ``state['drop_key']``."""
+    return f"state{path}"
+
+
+def first_divergence(
+    ours: list[list[str]], theirs: list[list[str]], first_step: int, layout: list[list[Any]]
+) -> tuple[int, list[str]] | None:
+    """The first step after which two runs' states differ, and the leaves that differ there.
+
+    ``ours[i]`` and ``theirs[i]`` are the leaf digests after step
+    ``first_step + i`` (``i = 0``: the state the runs start from).
+    """
+    for index, (mine, other) in enumerate(zip(ours, theirs, strict=False)):
+        if mine != other:
+            paths = [state_path(layout[n][0]) for n, (a, b) in enumerate(zip(mine, other, strict=False)) if a != b]
+            return first_step + index, paths
+    return None
+
+
+def describe_divergence(found: tuple[int, list[str]] | None, resume_at: int | None = None) -> str:
+    """``at step 24 (the first step after the restore); first leaves to differ: ...``."""
+    if found is None:
+        return "the step-by-step digests do not show where"
+    step, paths = found
+    shown = ", ".join(paths[:4]) + (f" and {len(paths) - 4} more" if len(paths) > 4 else "")
+    if step == 0:
+        where = "already before the first step (the initial states differ)"
+    elif resume_at is not None and step == resume_at + 1:
+        where = f"at step {step}, the first step after the restore"
+    else:
+        where = f"at step {step}"
+    return f"the runs part {where}; the leaves that differ there: {shown}"
+
+
+def key_units(layout: list[list[Any]], declared: dict[str, list[str]]) -> tuple[list[tuple[str, list[int]]], list[str]]:
+    """The keys of a state: (path, leaf indices whose change counts as the key advancing), and the constant ones.
+
+    A key is a typed key leaf, a legacy ``uint32[..., 2]`` leaf, or a leaf the
+    training declares in ``legacy_keys``. An NNX ``Rngs`` stream keeps its key
+    and counts its draws in a sibling ``count`` leaf, so the stream advances
+    when either changes.
+    """
+    index_of = {entry[0]: index for index, entry in enumerate(layout)}
+    units: list[tuple[str, list[int]]] = []
+    constant: list[str] = []
+    for index, (path, dtype, shape) in enumerate(layout):
+        typed = str(dtype).startswith("key<")
+        legacy = dtype == "uint32" and len(shape) >= 1 and shape[-1] == 2
+        if not (typed or legacy or any(path_matches(path, p) for p in declared.get("legacy_keys", []))):
+            continue
+        if any(path_matches(path, p) for p in declared.get("constant_keys", [])):
+            constant.append(path)
+            continue
+        members = [index]
+        for name in ("['key']", ".key"):
+            at = path.rfind(name)
+            if at >= 0:
+                sibling = path[:at] + name.replace("key", "count") + path[at + len(name) :]
+                if sibling in index_of:
+                    members.append(index_of[sibling])
+        units.append((path, members))
+    return units, constant
+
+
+def judge_keys_advance(subject: str, primary: dict[str, Any], settings: Settings) -> Scenario:
+    """Every key of the state changes at every step, unless the training declares it constant."""
+    layout, trace = primary["layout"], primary["trace"]
+    units, constant = key_units(layout, primary.get("declared") or {})
+    frozen: list[tuple[str, int]] = []
+    for path, members in units:
+        for step in range(1, len(trace)):
+            if all(trace[step][m] == trace[step - 1][m] for m in members):
+                frozen.append((path, step))
+                break
+    names = ", ".join(state_path(path) for path, _ in units) or "none"
+    evidence = f"{len(units)} key(s) of the state ({names}) compared before and after each of {len(trace) - 1} steps"
+    if constant:
+        evidence += f"; declared constant: {', '.join(state_path(p) for p in constant)}"
+    if not units:
+        evidence = "the state holds no key (typed, uint32[..., 2] or declared in legacy_keys)"
+    diagnosis = None
+    reason = None
+    if frozen:
+        reason = "; ".join(f"{state_path(path)} is the same after step {step} as before it" for path, step in frozen)
+        diagnosis = (
+            "a key that does not advance gives the same random numbers at every step (the same dropout mask, the "
+            "same noise, the same batch): step must split the key, use one half and return the other in the state. "
+            "If the key is meant to stay the same, declare it: constant_keys = "
+            + repr([path for path, _ in frozen])
+            + " on the training object"
+        )
+    return Scenario(
+        subject,
+        "keys-advance",
+        not frozen,
+        evidence,
+        reason,
+        {"keys": [path for path, _ in units], "constant": constant, "frozen": [{"path": p, "step": n} for p, n in frozen]},
+        diagnosis,
+    )
+
+
+def diagnose_rerun(primary: dict[str, Any], replica: dict[str, Any]) -> str:
+    """Why a rerun from the same seed ended elsewhere: init or step."""
+    init = primary.get("init") or {}
+    fresh = replica["rerun"].get("init_fingerprint")
+    if init.get("first") != init.get("again_in_this_process"):
+        return (
+            "init(seed) called twice in one process gave two different states: init depends on something besides "
+            "the seed (the clock, OS entropy, a global RNG)"
+        )
+    if init.get("first") != fresh:
+        return (
+            "init(seed) gives the same state twice in one process but another one in a fresh process: init depends "
+            "on something besides the seed that is fixed once per process (the clock or OS entropy read at import "
+            "time or when init was traced, the process id)"
+        )
+    found = first_divergence(primary.get("trace") or [], replica["rerun"].get("trace") or [], 0, primary.get("layout") or [])
+    return (
+        "init(seed) gives the same state in both processes, so step is not deterministic: it reads something besides "
+        f"the state ({OUTSIDE_THE_STATE}, the clock); " + describe_divergence(found)
+    )
+
+
+def diagnose_resume(primary: dict[str, Any], replica: dict[str, Any], settings: Settings) -> str:
+    """Why a resumed run ended elsewhere although the restored state equals the saved one."""
+    k = settings.resume_at
+    trace = primary.get("trace") or []
+    found = first_divergence(trace[k:], replica["resume"].get("trace") or [], k, primary.get("layout") or [])
+    return (
+        f"the restored state equals the saved one, so step() reads something the state does not hold ({OUTSIDE_THE_STATE}); "
+        + describe_divergence(found, k)
+    )
+
+
+def diagnose_reuse(location: dict[str, Any] | None) -> str | None:
+    """Which key of the state the checker's error is about, in words."""
+    if not location:
+        return None
+    if location.get("kind") == "init":
+        return "init(seed) reuses a key: it draws twice from one key before the first step"
+    paths = ", ".join(state_path(path) for path in location.get("paths", []))
+    if location.get("kind") == "passed consumed" and paths:
+        return (
+            f"{paths} reached step {location['step']} already consumed: an earlier step drew from it and returned "
+            "it unchanged (split it, use one half and return the other)"
+        )
+    if paths:
+        return f"{paths} is consumed twice within step {location['step']} (split it once per use)"
+    return f"the reuse happens inside step {location.get('step')}, on a key made there rather than one of the state"
 
 
 def _result(workers: list[Worker], job_id: str, process_index: int = 0) -> dict[str, Any] | None:
@@ -82,6 +243,7 @@ def judge_single(subject: str, primary: dict[str, Any], replica: dict[str, Any],
                 else ""
             ),
             {"first": uninterrupted, "second": rerun, "compilation": replica.get("compilation")},
+            None if same else diagnose_rerun(primary, replica),
         )
     )
 
@@ -109,6 +271,7 @@ def judge_single(subject: str, primary: dict[str, Any], replica: dict[str, Any],
                 "saved": saved,
                 "compilation": replica.get("compilation"),
             },
+            diagnose_resume(primary, replica, settings) if restored_ok and not same else None,
         )
     )
 
@@ -132,8 +295,18 @@ def judge_single(subject: str, primary: dict[str, Any], replica: dict[str, Any],
     if clean and not typed:
         evidence += " (the state holds no typed keys, which is all the checker can see)"
     scenarios.append(
-        Scenario(subject, "no-key-reuse", clean, evidence, None if clean else f"JAX's key-reuse checker raised {reuse['error']}", reuse)
+        Scenario(
+            subject,
+            "no-key-reuse",
+            clean,
+            evidence,
+            None if clean else f"JAX's key-reuse checker raised {reuse['error']}",
+            reuse,
+            None if clean else diagnose_reuse(reuse.get("location")),
+        )
     )
+    if "trace" in primary:
+        scenarios.append(judge_keys_advance(subject, primary, settings))
 
     if "contrasts" in primary:
         scenarios.append(judge_contrasts(subject, primary, replica, settings))
@@ -231,12 +404,14 @@ def judge_integrity(subject: str, primary: dict[str, Any], replica: dict[str, An
         f"{flips['caught']}/{flips['tried']} bit flips caught": flips["caught"] == flips["tried"] and flips["tried"] > 0,
         "truncated file caught": probe["truncated"]["raised"],
         "missing step caught": probe["missing_step"]["raised"],
+        "renamed step caught": probe["renamed_step"]["raised"],
+        "step from another run caught": probe["foreign_step"]["raised"],
         "wrong structure caught": probe["structure_mismatch"]["raised"],
         "re-save refused": probe["resave"]["raised"],
         "fresh-process restore verified": bool(replica["resume"].get("verified")),
     }
     failed = [name for name, ok in checks.items() if not ok]
-    evidence = f"{flips['caught']}/{flips['tried']} flips caught; truncation, missing step, wrong structure, re-save: " + (
+    evidence = f"{flips['caught']}/{flips['tried']} flips caught; truncation, missing step, renamed step, step from another run, wrong structure, re-save: " + (
         "all refused" if not failed else "see details"
     )
     alone = probe.get("orbax_alone")
@@ -351,15 +526,43 @@ def time_breakdown(workers: list[Worker]) -> dict[str, dict[str, float]]:
     return {name: {"wall": round(v["wall"], 3), "cpu": round(v["cpu"], 3)} for name, v in groups.items() if v["wall"] > 0}
 
 
+def display_names(settings: Settings, workers: list[Worker]) -> dict[str, str]:
+    """How the report names each training: the references by framework, a target by its name or its spec.
+
+    Two targets that give the same name are told apart by their specs.
+    """
+    names: dict[str, str] = {}
+    for subject in settings.subjects:
+        if subject in REFERENCES:
+            names[subject] = subject
+            continue
+        primary = _result(workers, f"{subject}/primary") or {}
+        names[subject] = primary.get("name") or settings.targets[subject]
+    counts: dict[str, int] = {}
+    for name in names.values():
+        counts[name] = counts.get(name, 0) + 1
+    return {
+        subject: name if counts[name] == 1 or subject in REFERENCES else f"{name} ({settings.targets[subject]})"
+        for subject, name in names.items()
+    }
+
+
 def build(settings: Settings, workers: list[Worker], wall_seconds: float, parent_affinity: list[int] | None) -> dict[str, Any]:
     """The report of a finished run."""
     scenarios: list[Scenario] = [environment_check(workers, parent_affinity)]
     losses: dict[str, dict[str, Any]] = {}
+    shown = display_names(settings, workers)
     for subject in settings.subjects:
         primary = _result(workers, f"{subject}/primary")
         replica = _result(workers, f"{subject}/replica")
         assert primary is not None and replica is not None, f"missing results for {subject}"
-        scenarios += judge_single(subject, primary, replica, settings)
+        found = judge_single(subject, primary, replica, settings)
+        if settings.processes > 1 and subject in settings.distributed_subjects:
+            found += judge_distributed(subject, workers, settings)
+        for scenario in found:
+            scenario.subject = shown[subject]
+            scenario.training = primary["name"]
+        scenarios += found
         curves = {
             "uninterrupted": primary["uninterrupted"]["losses"],
             "rerun (fresh process)": replica["rerun"]["losses"],
@@ -368,9 +571,7 @@ def build(settings: Settings, workers: list[Worker], wall_seconds: float, parent
         if "contrasts" in primary:
             curves["PRN001 variant, uninterrupted"] = primary["contrasts"]["PRN001"]["losses"]
             curves["PRN001 variant, resumed"] = replica.get("contrasts", {}).get("PRN001", {}).get("losses", [])
-        losses[subject] = {"name": primary["name"], "resume_at": settings.resume_at, "curves": curves}
-        if settings.processes > 1 and subject in settings.distributed_subjects:
-            scenarios += judge_distributed(subject, workers, settings)
+        losses[shown[subject]] = {"name": primary["name"], "resume_at": settings.resume_at, "curves": curves}
 
     first = next((w.environment for w in workers if w.environment is not None), None) or {}
     record = {
@@ -433,6 +634,7 @@ def compilation_summary(workers: list[Worker]) -> dict[str, Any]:
 
 def render(report: dict[str, Any], console: Any) -> None:
     """Print the report as rich tables."""
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title="prnglint verify", title_justify="left")
@@ -442,9 +644,11 @@ def render(report: dict[str, Any], console: Any) -> None:
     table.add_column("evidence", overflow="fold")
     for scenario in report["scenarios"]:
         mark = "[green]pass[/green]" if scenario["passed"] else "[bold red]FAIL[/bold red]"
-        evidence = scenario["evidence"]
+        evidence = escape(scenario["evidence"])
         if scenario["reason"]:
-            evidence += f"\n[red]{scenario['reason']}[/red]"
+            evidence += f"\n[red]{escape(scenario['reason'])}[/red]"
+        if scenario.get("diagnosis"):
+            evidence += f"\n[yellow]why: {escape(scenario['diagnosis'])}[/yellow]"
         table.add_row(scenario["subject"], scenario["name"], mark, evidence)
     console.print(table)
 

@@ -41,6 +41,9 @@ from prnglint.verifier.protocol import REFERENCES
 
 EventSink = Callable[["Worker", dict[str, Any]], None]
 
+# Where a worker finds the process id of the command that started it.
+PARENT_VARIABLE = "PRNGLINT_VERIFY_PARENT"
+
 # How much lower the single-process workers' priority is while a
 # jax.distributed job runs beside them (see plan_workers).
 JOB_NICENESS = 10
@@ -197,7 +200,11 @@ def plan_workers(settings: Settings) -> list[Worker]:
 
 
 def start(worker: Worker, events: queue.Queue[tuple[Worker, dict[str, Any] | None]]) -> None:
-    """Start the worker's process and a thread that forwards its events."""
+    """Start the worker's process and a thread that forwards its events.
+
+    The worker learns this process's id, so that it can die with it (see
+    ``worker.die_with_parent``).
+    """
     log = worker.log_path.open("w")
     worker.started_at = time.perf_counter()
     worker.process = subprocess.Popen(
@@ -209,7 +216,7 @@ def start(worker: Worker, events: queue.Queue[tuple[Worker, dict[str, Any] | Non
         # Its own process group, so that it and anything it starts can be
         # killed together without touching anything else.
         start_new_session=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", PARENT_VARIABLE: str(os.getpid())},
     )
     log.close()
     assert worker.process.stdin is not None and worker.process.stdout is not None
@@ -258,14 +265,20 @@ def describe_exit(code: int | None) -> str:
     return f"exit code {code}"
 
 
-def run(settings: Settings, on_event: EventSink | None = None) -> list[Worker]:
-    """Run every worker to the end; raise ``RunError`` if any of them fails."""
+def run(settings: Settings, on_event: EventSink | None = None, on_start: Callable[[int], None] | None = None) -> list[Worker]:
+    """Run every worker to the end; raise ``RunError`` if any of them fails.
+
+    ``on_start(pid)`` is called with every worker's process (group) id as it
+    starts, for the janitor (see ``janitor.py``).
+    """
     workers = plan_workers(settings)
     events: queue.Queue[tuple[Worker, dict[str, Any] | None]] = queue.Queue()
     deadline = time.monotonic() + settings.timeout
     try:
         for worker in workers:
             start(worker, events)
+            if on_start is not None and worker.process is not None:
+                on_start(worker.process.pid)
         running = len(workers)
         while running:
             remaining = deadline - time.monotonic()

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
+import threading
 import time
 import traceback
 from typing import IO, Any
@@ -26,6 +28,41 @@ from typing import IO, Any
 EXIT_TARGET_ERROR = 2
 EXIT_JOB_ERROR = 3
 EXIT_INTERNAL_ERROR = 4
+EXIT_ORPHANED = 5
+
+
+# prctl(2) option: the signal the kernel sends when the parent dies.
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """End this worker when the ``prnglint verify`` process that started it dies, however it dies.
+
+    On Linux the kernel sends SIGKILL at the parent's death (prctl
+    ``PR_SET_PDEATHSIG``); everywhere a daemon thread also checks once a
+    second that the parent is still the one that started it. A parent that
+    died before this ran is caught by the first check.
+    """
+    expected = int(os.environ.get("PRNGLINT_VERIFY_PARENT", "0") or 0)
+    if not expected:
+        return
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != expected:
+                os._exit(EXIT_ORPHANED)
+            time.sleep(1.0)
+
+    if os.getppid() != expected:
+        os._exit(EXIT_ORPHANED)
+    threading.Thread(target=watch, name="parent watch", daemon=True).start()
 
 
 def claim_stdout() -> IO[str]:
@@ -38,6 +75,7 @@ def claim_stdout() -> IO[str]:
 def main() -> int:
     """Run the plan read from standard input; the exit code says how it ended."""
     started, started_cpu = time.perf_counter(), time.process_time()
+    die_with_parent()
     events = claim_stdout()
 
     def emit(event: dict[str, Any]) -> None:
@@ -76,7 +114,7 @@ def main() -> int:
 
         from prnglint.verifier import environment, jobs
         from prnglint.verifier.checkpoint import CheckpointError
-        from prnglint.verifier.protocol import TargetError
+        from prnglint.verifier.protocol import ProtocolError, TargetError
 
         timings["import orbax and verifier"] = time.perf_counter() - mark
         mark = time.perf_counter()
@@ -105,7 +143,10 @@ def main() -> int:
             result = run(job, emit, bool(plan.get("progress")))
             result["compilation"] = compilation.difference(counter.snapshot(), before)
         except TargetError as error:
-            emit({"type": "fatal", "kind": "target", "job": job["id"], "message": str(error)})
+            message = str(error)
+            if isinstance(error, ProtocolError):
+                message = f"{job['target']}: {message}"
+            emit({"type": "fatal", "kind": "target", "job": job["id"], "message": message})
             return EXIT_TARGET_ERROR
         except (jobs.JobError, CheckpointError) as error:
             emit({"type": "fatal", "kind": "job", "job": job["id"], "message": str(error)})

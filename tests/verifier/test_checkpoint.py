@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import random
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 
 from prnglint.verifier.checkpoint import (  # noqa: E402
+    CheckpointError,
     IntegrityError,
     MissingStepError,
     StepExistsError,
@@ -175,3 +178,57 @@ def test_resaving_a_step_is_refused_where_orbax_alone_keeps_the_old_data(tmp_pat
     restored = checkpoints.restore(STEP, abstract_like(second))
     assert fingerprint(restored) == record.state_fingerprint != fingerprint(second)
     checkpoints.close()
+
+
+def test_a_step_renamed_to_another_step_number_is_refused(tmp_path: Path) -> None:
+    state = make_state(7)
+    checkpoints = VerifiedCheckpoints(tmp_path)
+    checkpoints.save(STEP, state)
+    checkpoints.close()
+    # Both the folder and its record take the new number, as a careless
+    # `mv 23 24; mv 23.integrity.json 24.integrity.json` would.
+    (tmp_path / str(STEP)).rename(tmp_path / str(STEP + 1))
+    (tmp_path / f"{STEP}.integrity.json").rename(tmp_path / f"{STEP + 1}.integrity.json")
+    with pytest.raises(IntegrityError, match=f"holds the record of step {STEP}: the step folder was renamed"):
+        VerifiedCheckpoints(tmp_path).restore(STEP + 1, abstract_like(state))
+
+
+def test_a_step_copied_from_another_run_is_refused(tmp_path: Path) -> None:
+    state = make_state(8)
+    ours, theirs = tmp_path / "ours", tmp_path / "theirs"
+    VerifiedCheckpoints(ours).close()
+    other_run = VerifiedCheckpoints(theirs)
+    other_run.save(STEP, state)
+    other_run.close()
+    assert (ours / "run-identity").read_text() != (theirs / "run-identity").read_text()
+    shutil.copytree(theirs / str(STEP), ours / str(STEP))
+    shutil.copy2(theirs / f"{STEP}.integrity.json", ours / f"{STEP}.integrity.json")
+    with pytest.raises(IntegrityError, match="was saved by another run"):
+        VerifiedCheckpoints(ours).restore(STEP, abstract_like(state))
+    # The step restores where it was saved.
+    assert fingerprint(VerifiedCheckpoints(theirs).restore(STEP, abstract_like(state))) == fingerprint(state)
+
+
+def test_editing_the_step_or_run_in_the_record_is_caught(tmp_path: Path) -> None:
+    state = make_state(9)
+    checkpoints = VerifiedCheckpoints(tmp_path)
+    checkpoints.save(STEP, state)
+    checkpoints.close()
+    path = tmp_path / f"{STEP}.integrity.json"
+    record = json.loads(path.read_text())
+    # Someone makes a copied step look like this run's: the hash gives it away.
+    record["run_id"] = "0" * 32
+    path.write_text(json.dumps(record))
+    (tmp_path / "run-identity").write_text("0" * 32 + "\n")
+    with pytest.raises(IntegrityError, match="contradicts itself"):
+        VerifiedCheckpoints(tmp_path).restore(STEP, abstract_like(state))
+
+
+def test_every_process_of_a_folder_agrees_on_one_identity(tmp_path: Path) -> None:
+    first = VerifiedCheckpoints(tmp_path, run_id="a" * 32)
+    second = VerifiedCheckpoints(tmp_path, run_id="a" * 32)
+    assert first.run_id == second.run_id == "a" * 32
+    with pytest.raises(CheckpointError, match="belongs to run"):
+        VerifiedCheckpoints(tmp_path, run_id="b" * 32)
+    first.close()
+    second.close()

@@ -99,8 +99,12 @@ def verify(folder: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[i
     return code, json.loads(output.read_text())
 
 
-def by_name(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {s["name"]: s for s in report["scenarios"] if s["subject"] == "target"}
+def by_name(report: dict[str, Any], training: str | None = None) -> dict[str, dict[str, Any]]:
+    """The scenarios of the one training in the report (named ``training``, if given), by proof."""
+    subjects = {s["subject"] for s in report["scenarios"]} - {"all"}
+    assert len(subjects) == 1 or training is not None, subjects
+    subject = training or subjects.pop()
+    return {s["name"]: s for s in report["scenarios"] if s["subject"] == subject}
 
 
 def test_user_training_is_verified_through_the_protocol(
@@ -111,11 +115,11 @@ def test_user_training_is_verified_through_the_protocol(
     code = main(["--target", "user_training:make_training", "--steps", "12", "--resume-at", "5", "--output-format", "json"])
     # The JSON report is all that goes to standard output.
     report = json.loads(capsys.readouterr().out)
-    scenarios = by_name(report)
-    assert set(scenarios) == {"rerun", "resume", "sensitivity", "no-key-reuse", "integrity"}
+    scenarios = by_name(report, "user-linear")
+    assert set(scenarios) == {"rerun", "resume", "sensitivity", "no-key-reuse", "keys-advance", "integrity"}
     assert all(s["passed"] for s in scenarios.values()), scenarios
     assert code == 0 and report["ok"]
-    assert report["losses"]["target"]["name"] == "user-linear"
+    assert report["losses"]["user-linear"]["name"] == "user-linear"
     assert scenarios["integrity"]["details"]["probe"]["flips"]["caught"] == 40
 
 
@@ -131,7 +135,10 @@ def test_a_training_that_keeps_its_data_key_outside_the_state_fails_to_resume(
     assert scenarios["rerun"]["passed"]
     assert not scenarios["resume"]["passed"]
     assert "restore in a fresh process" in scenarios["resume"]["reason"]
-    assert all(scenarios[name]["passed"] for name in ("sensitivity", "no-key-reuse", "integrity"))
+    assert "step() reads something the state does not hold" in scenarios["resume"]["diagnosis"]
+    assert all(scenarios[name]["passed"] for name in ("sensitivity", "no-key-reuse", "keys-advance", "integrity"))
+    # Without a name attribute, the training is reported under its target.
+    assert {s["subject"] for s in report["scenarios"]} == {"all", "leaky_training:make_training"}
 
 
 def test_a_training_that_reuses_a_key_fails_the_checker_and_is_still_verified(
@@ -143,6 +150,7 @@ def test_a_training_that_reuses_a_key_fails_the_checker_and_is_still_verified(
     assert code == 1
     assert not scenarios["no-key-reuse"]["passed"]
     assert "KeyReuseError" in scenarios["no-key-reuse"]["reason"]
+    assert scenarios["no-key-reuse"]["diagnosis"] == "state['data_key'] is consumed twice within step 1 (split it once per use)"
     # The other proofs were carried out without the checker and hold.
     assert all(scenarios[name]["passed"] for name in ("rerun", "resume", "sensitivity", "integrity"))
 
@@ -166,6 +174,31 @@ def test_broken_target_is_an_error(
     assert code == 2
     err = capsys.readouterr().err
     assert "bad target" in err and message in err
+
+
+@pytest.mark.parametrize(
+    ("step", "message"),
+    [
+        ("return {'w': state['w'], 'data_key': state['data_key'], 'step': state['step']}", "step(state) returned a dict, not a pair (state, loss)"),
+        ("return state, state, 0.0", "step(state) returned a 3-tuple, not a pair (state, loss)"),
+        ("return {'w': state['w']}, 0.0", "missing from what it returned: state['data_key']"),
+        ("return state, jnp.zeros(3)", "returned a loss of shape (3,), not a scalar"),
+    ],
+)
+def test_a_step_that_breaks_the_protocol_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], step: str, message: str
+) -> None:
+    source = GOOD.replace("class Linear:", f"def broken_step(state):\n    {step}\n\n\nclass Linear:").replace(
+        "self.step = jax.jit(train_step)", "self.step = broken_step"
+    )
+    write_module(tmp_path, "broken_protocol", source)
+    monkeypatch.chdir(tmp_path)
+    code = main(["--target", "broken_protocol.py:make_training", "--steps", "4", "--resume-at", "2"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "bad target: broken_protocol.py:make_training:" in err and message in err
+    assert "a training offers init(seed) -> state and step(state) -> (state, loss)" in err or "the layout init(seed) gives it" in err
+    assert "Traceback" not in err
 
 
 def test_a_worker_that_dies_is_an_error_not_a_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

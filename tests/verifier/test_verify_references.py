@@ -51,8 +51,21 @@ def test_another_seed_ends_elsewhere(full_run: VerifyRun, subject: str) -> None:
 @pytest.mark.parametrize("subject", SUBJECTS)
 def test_reference_runs_clean_under_the_key_reuse_checker(full_run: VerifyRun, subject: str) -> None:
     scenario = full_run.scenario(subject, "no-key-reuse")
-    assert scenario["details"] == {"checked": True, "error": None}
+    assert scenario["details"] == {"checked": True, "error": None, "location": None}
     assert "typed keys" not in scenario["evidence"]  # the state does hold typed keys
+
+
+@pytest.mark.parametrize(
+    ("subject", "keys"),
+    [
+        ("nnx", ["['data_key']", "['nnx'][0]['dropout']['rngs']['key'].value"]),
+        ("equinox", ["['data_key']", "['dropout_key']"]),
+    ],
+)
+def test_every_key_of_the_reference_state_advances_at_every_step(full_run: VerifyRun, subject: str, keys: list[str]) -> None:
+    scenario = full_run.scenario(subject, "keys-advance")
+    assert scenario["passed"] and scenario["details"]["keys"] == keys and scenario["details"]["frozen"] == []
+    assert "each of 50 steps" in scenario["evidence"]
 
 
 @pytest.mark.parametrize("subject", SUBJECTS)
@@ -97,6 +110,9 @@ def test_checkpoint_damage_is_caught(full_run: VerifyRun, subject: str) -> None:
     assert probe["missing_step"]["error"].startswith("MissingStepError")
     assert probe["structure_mismatch"]["error"].startswith("StructureMismatchError")
     assert probe["resave"]["error"].startswith("StepExistsError")
+    # A step renamed to another number, or copied in from another run, is refused.
+    assert probe["renamed_step"]["raised"] and "was renamed or copied to another step number" in probe["renamed_step"]["message"]
+    assert probe["foreign_step"]["raised"] and "was saved by another run" in probe["foreign_step"]["message"]
     # Orbax alone: re-saving returns False and keeps the old data, and some
     # flips restore different numbers without any error.
     assert probe["orbax_alone_resave"] == {"returned": False, "kept_old_data": True}

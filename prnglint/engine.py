@@ -179,6 +179,11 @@ class Rule(cst.BatchableCSTVisitor):
     - `applies_to_notebooks`: False for a rule that is meaningless in a Jupyter
       notebook (whose top level is run, not imported); the notebook reader skips it;
     - `options`: configuration keys the rule reads, with their default values;
+    - `reads_suppressions`: True for a rule that judges the file's suppression
+      comments rather than its code (PRN100, PRN101). It visits nothing: after
+      every other rule ran and the suppressions were applied, recording which
+      directive suppressed what, the engine calls its `check_suppressions`,
+      whether or not the file was parsed (as ruff runs RUF100 last);
     - `VALID` and `INVALID` examples that the test suite runs;
     - the class docstring: the rule's documentation with the ruff headings.
     """
@@ -192,6 +197,7 @@ class Rule(cst.BatchableCSTVisitor):
     applies_to_notebooks: ClassVar[bool] = True
     fix_applicability: ClassVar[Applicability | None] = None
     options: ClassVar[Mapping[str, Any]] = {}
+    reads_suppressions: ClassVar[bool] = False
     VALID: ClassVar[Sequence[Valid | str]] = ()
     INVALID: ClassVar[Sequence[Invalid]] = ()
     # Set for each subclass: whether it overrides `may_fire`, so the words alone do not tell.
@@ -221,6 +227,11 @@ class Rule(cst.BatchableCSTVisitor):
     def option(self, key: str) -> Any:
         """The configured value of one of this rule's `options`."""
         return self.context.options.get(key, self.options[key])
+
+    @classmethod
+    def check_suppressions(cls, filename: str, text: str, suppressions: Suppressions) -> list[Diagnostic]:
+        """For a rule that `reads_suppressions`: its findings about the file's directives."""
+        return []
 
     @classmethod
     def may_fire(cls, text: str) -> bool:
@@ -537,30 +548,38 @@ def _lint_source(
     from prnglint.registry import load
 
     text = source.text
-    active = rules_that_may_fire(text, rules, prefilter=prefilter)
-    if not active:
+    # Rules about suppression comments run last, on what the others found.
+    judges = [rule for rule in rules if rule.reads_suppressions] if apply_suppressions else []
+    judges = [rule for rule in judges if rule.may_fire(text)]
+    active = rules_that_may_fire(text, [rule for rule in rules if not rule.reads_suppressions], prefilter=prefilter)
+    if not active and not judges:
         return []
     too_large = size_problem(text)
     if too_large is not None:
-        return [error_at(source.filename, IO_ERROR, too_large, 1, 1)]
-    problem = parse_problem(text)
-    if problem is not None:
-        # libcst's native parser would crash the process or take minutes on it.
-        return [error_at(source.filename, SYNTAX_ERROR, f"not parsed: {problem}", 1, 1)]
-    try:
-        module = cst.parse_module(text)
-    except cst.ParserSyntaxError as exc:
-        return [_syntax_error(source.filename, text, exc)]
-    except RecursionError:
-        return [error_at(source.filename, SYNTAX_ERROR, "the file nests too deeply to parse", 1, 1)]
-    context = FileContext(source.filename, text, module, options or {})
-    visit_batched(module, [rule(context) for rule in load(active)])
-    if not context.reports:
-        return []
-    diagnostics = _materialize(context)
-    if apply_suppressions:
+        return [error_at(source.filename, IO_ERROR, too_large, 1, 1)] if active else []
+    diagnostics: list[Diagnostic] = []
+    if active:
+        problem = parse_problem(text)
+        if problem is not None:
+            # libcst's native parser would crash the process or take minutes on it.
+            return [error_at(source.filename, SYNTAX_ERROR, f"not parsed: {problem}", 1, 1)]
+        try:
+            module = cst.parse_module(text)
+        except cst.ParserSyntaxError as exc:
+            return [_syntax_error(source.filename, text, exc)]
+        except RecursionError:
+            return [error_at(source.filename, SYNTAX_ERROR, "the file nests too deeply to parse", 1, 1)]
+        context = FileContext(source.filename, text, module, options or {})
+        visit_batched(module, [rule(context) for rule in load(active)])
+        if context.reports:
+            diagnostics = _materialize(context)
+    if apply_suppressions and (diagnostics or judges):
         suppressions = Suppressions.from_source(text)
-        diagnostics = [d for d in diagnostics if not suppressions.is_suppressed(d.code, d.location.row)]
+        diagnostics = suppressions.filter(diagnostics)
+        for judge in load(judges):
+            found = judge.check_suppressions(source.filename, text, suppressions)
+            # A finding about a directive can itself be suppressed (`# noqa: PRN100`).
+            diagnostics.extend(suppressions.filter(found, record=False))
     diagnostics.sort(key=Diagnostic.sort_key)
     return diagnostics
 

@@ -47,6 +47,8 @@ class RuleInfo:
     options: Mapping[str, Any] = field(default_factory=dict, hash=False)
     # True when the class overrides `may_fire`: the words alone then do not tell.
     custom_filter: bool = False
+    # True for a rule about suppression comments, run after the others (see `prnglint.engine.Rule`).
+    reads_suppressions: bool = False
 
     def load(self) -> type[Rule]:
         """The rule's class (importing its module, and libcst, on first use)."""
@@ -83,6 +85,7 @@ def info_of(rule: type[Rule]) -> RuleInfo:
         applies_to_notebooks=rule.applies_to_notebooks,
         options=dict(rule.options),
         custom_filter=rule.custom_filter,
+        reads_suppressions=rule.reads_suppressions,
     )
 
 
@@ -140,6 +143,7 @@ RULES: tuple[RuleInfo, ...] = (
         applies_to_notebooks=False,
         options={},
         custom_filter=False,
+        reads_suppressions=False,
     ),
     RuleInfo(
         code='PRN002',
@@ -154,6 +158,7 @@ RULES: tuple[RuleInfo, ...] = (
         applies_to_notebooks=True,
         options={},
         custom_filter=False,
+        reads_suppressions=False,
     ),
     RuleInfo(
         code='PRN003',
@@ -168,6 +173,7 @@ RULES: tuple[RuleInfo, ...] = (
         applies_to_notebooks=True,
         options={'non-consuming-functions': []},
         custom_filter=False,
+        reads_suppressions=False,
     ),
     RuleInfo(
         code='PRN004',
@@ -182,6 +188,7 @@ RULES: tuple[RuleInfo, ...] = (
         applies_to_notebooks=True,
         options={},
         custom_filter=False,
+        reads_suppressions=False,
     ),
     RuleInfo(
         code='PRN005',
@@ -196,6 +203,7 @@ RULES: tuple[RuleInfo, ...] = (
         applies_to_notebooks=True,
         options={},
         custom_filter=False,
+        reads_suppressions=False,
     ),
     RuleInfo(
         code='PRN009',
@@ -210,6 +218,7 @@ RULES: tuple[RuleInfo, ...] = (
         applies_to_notebooks=True,
         options={},
         custom_filter=False,
+        reads_suppressions=False,
     ),
     RuleInfo(
         code='PRN011',
@@ -224,5 +233,36 @@ RULES: tuple[RuleInfo, ...] = (
         applies_to_notebooks=True,
         options={},
         custom_filter=False,
+        reads_suppressions=False,
+    ),
+    RuleInfo(
+        code='PRN100',
+        name='unused-suppression',
+        summary='suppression comment that suppresses no finding',
+        module='prnglint.rules.unused_suppression',
+        class_name='UnusedSuppression',
+        words=(('noqa',), ('NOQA',), ('prnglint:',)),
+        qualnames=None,
+        default_enabled=False,
+        fix_applicability='safe',
+        applies_to_notebooks=True,
+        options={},
+        custom_filter=False,
+        reads_suppressions=True,
+    ),
+    RuleInfo(
+        code='PRN101',
+        name='invalid-suppression',
+        summary='suppression comment with an unknown code, a misplaced file-level form or bad syntax',
+        module='prnglint.rules.invalid_suppression',
+        class_name='InvalidSuppression',
+        words=(('noqa',), ('NOQA',), ('prnglint:',)),
+        qualnames=None,
+        default_enabled=True,
+        fix_applicability=None,
+        applies_to_notebooks=True,
+        options={},
+        custom_filter=False,
+        reads_suppressions=True,
     ),
 )

@@ -5,8 +5,8 @@ from __future__ import annotations
 import libcst as cst
 
 from prnglint.diagnostics import Applicability
-from prnglint.engine import FileContext, FixSpec, Invalid, NodeEdit, Replace, Rule, Valid
-from prnglint.names import dotted_name, iter_statements
+from prnglint.engine import FileContext, FixSpec, InsertStatementBefore, Invalid, NodeEdit, Replace, Rule, Valid
+from prnglint.names import dotted_name, import_anchor, iter_statements
 from prnglint.rules import _jax, _required
 
 
@@ -52,13 +52,21 @@ class KeyInDefault(Rule):
     The fix removes the default and makes the parameter a required
     keyword-only argument, moving it after `*` when it was positional and
     keeping the order of the other parameters. A field default becomes a
-    required field; in a dataclass or `NamedTuple` whose fields are not
-    keyword-only, the field moves up before the first field with a default,
-    since required fields must come first. A module-level key that only fed
-    the default is left in place for PRN001 to report. Callers that relied on
-    the default, or passed the argument positionally, stop working until they
-    pass a key by keyword, so the fix is unsafe. No fix is offered for a field
-    declared with `init=False`, or in a class whose base (in the same module)
+    required field and the field keeps its place, so that no positional
+    argument is ever bound to another field: where a field with a default
+    comes before it, the field becomes keyword-only instead
+    (`dataclasses.field(kw_only=True)`, `eqx.field(..., kw_only=True)`,
+    `flax.struct.field(kw_only=True)`, spelled with the file's imports;
+    `kw_only` needs Python 3.10, which current JAX requires anyway). A
+    `NamedTuple` cannot have keyword-only fields, so there no fix is offered
+    when a field with a default comes first. Imports that only the removed
+    default used (`from dataclasses import field`, `functools`) are removed
+    too. A module-level key that only fed the default is left in place for
+    PRN001 to report. Callers that relied on the default, or passed the
+    argument positionally, get a `TypeError` until they pass a key by
+    keyword, so the fix is unsafe. No fix is offered for a field declared
+    with `init=False`, in an attrs class where the field is not written with
+    attrs' own field function, or in a class whose base (in the same module)
     already gives its fields defaults.
     """
 
@@ -221,14 +229,77 @@ class KeyInDefault(Rule):
             """,
             count=1,
             line=7,
+            # The field keeps its place: `State(5, k)` must not silently bind `k` to `step`.
             expected_fix="""
             import dataclasses
             import jax
 
             @dataclasses.dataclass
             class State:
-                key: jax.Array
                 step: int = 0
+                key: jax.Array = dataclasses.field(kw_only=True)
+            """,
+        ),
+        Invalid(
+            """
+            from dataclasses import dataclass, field
+            import jax
+
+            @dataclass
+            class Config:
+                key: jax.Array = field(default=jax.random.key(0))
+                rate: float = 0.1
+            """,
+            count=1,
+            # No field before it has a default: it simply loses its own, and `field` its last use.
+            expected_fix="""
+            from dataclasses import dataclass
+            import jax
+
+            @dataclass
+            class Config:
+                key: jax.Array
+                rate: float = 0.1
+            """,
+        ),
+        Invalid(
+            """
+            import equinox as eqx
+            import jax
+
+            class Dropout(eqx.Module):
+                rate: float = 0.5
+                key: jax.Array = eqx.field(default=jax.random.key(0), static=False)
+            """,
+            count=1,
+            expected_fix="""
+            import equinox as eqx
+            import jax
+
+            class Dropout(eqx.Module):
+                rate: float = 0.5
+                key: jax.Array = eqx.field(static=False, kw_only=True)
+            """,
+        ),
+        Invalid(
+            """
+            import flax.struct
+            import jax
+
+            @flax.struct.dataclass
+            class TrainState:
+                step: int = 0
+                rng: jax.Array = jax.random.PRNGKey(0)
+            """,
+            count=1,
+            expected_fix="""
+            import flax.struct
+            import jax
+
+            @flax.struct.dataclass
+            class TrainState:
+                step: int = 0
+                rng: jax.Array = flax.struct.field(kw_only=True)
             """,
         ),
         Invalid(
@@ -397,31 +468,108 @@ class KeyInDefault(Rule):
         block: cst.IndentedBlock,
         found: list[tuple[int, cst.AnnAssign, list[tuple[cst.BaseExpression, str]]]],
     ) -> FixSpec | None:
-        """Make every reported field required, moving it before defaulted fields when the class needs that."""
+        """Make every reported field required, keeping the order of the fields.
+
+        A required field may not follow a positional field with a default, so
+        such a field becomes keyword-only (`field(kw_only=True)`) where the
+        class allows it; a `NamedTuple` does not, and gets no fix: moving the
+        field would silently rebind callers' positional arguments.
+        """
         if any(
             isinstance(base.value, cst.Name) and self._field_classes.get(base.value.value, False)
             for base in node.bases
         ):
             # A base class of this module gives its fields defaults: no required field may follow them.
             return None
-        rewritten: dict[int, cst.SimpleStatementLine] = {}
+        reported = {index for index, _, _ in found}
+        keyword_only_from = self._keyword_only_from(node, block)
         edits: list[NodeEdit] = []
+        removed: list[cst.CSTNode] = []
+        introduced: set[str] = set()
+        needs_import = False
         for index, statement, _ in found:
             line = block.body[index]
-            new = _without_default(statement, self.context)
-            if new is None or not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
+            if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
                 return None
-            rewritten[index] = line.with_changes(body=[new])
+            keyword_only = keyword_only_from is not None and index >= keyword_only_from
+            after_default = any(
+                position not in reported and self._field_has_default(block.body[position]) and not self._is_keyword_only_field(block.body[position])
+                for position in range(index)
+            )
+            if keyword_only or not after_default:
+                new = _without_default(statement, self.context)
+                removed.extend(_removed_parts(statement, self.context))
+            else:
+                spelled = self._keyword_only_field(node, statement)
+                if spelled is None:
+                    return None
+                new, needs_import_here = spelled
+                needs_import = needs_import or needs_import_here
+                removed.extend(_removed_parts(statement, self.context, keep_call=True))
+                introduced |= _names_in([new.value]) if new.value is not None else set()
+            if new is None:
+                return None
             edits.append(Replace(statement, new))
+        if needs_import:
+            anchor = import_anchor(self.context.module, "dataclasses")
+            if anchor is None:
+                return None
+            edits.append(InsertStatementBefore(anchor, "import dataclasses"))
+        edits.extend(_unused_import_edits(self.context, removed, keep=introduced))
         names = ", ".join(f"`{_target_name(statement)}`" for _, statement, _ in found)
-        message = f"Make {names} required"
-        new_body, moved = _required.required_fields(
-            block.body, rewritten, self._field_has_default, keyword_only_from=self._keyword_only_from(node, block)
+        return FixSpec(Applicability.UNSAFE, f"Make {names} required", tuple(edits))
+
+    def _keyword_only_field(self, node: cst.ClassDef, statement: cst.AnnAssign) -> tuple[cst.AnnAssign, bool] | None:
+        """The field made required and keyword-only, and whether `import dataclasses` must be added; None if impossible."""
+        if self._is_named_tuple(node):
+            return None
+        value = statement.value
+        true = cst.Arg(keyword=cst.Name("kw_only"), value=cst.Name("True"), equal=_NO_SPACE_EQUAL)
+        if isinstance(value, cst.Call) and self.context.qualname(value.func) in _jax.FIELD_FUNCTIONS:
+            kept = [arg for arg in value.args if arg.keyword is None or arg.keyword.value not in _DEFAULT_KEYWORDS | {"kw_only"}]
+            if any(_is_false_keyword(arg, "init") for arg in kept):
+                return None
+            kept = [arg.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))) for arg in kept]
+            return statement.with_changes(value=value.with_changes(args=[*kept, true])), False
+        if self._is_attrs(node):
+            # attrs spells keyword-only fields with its own functions; no stdlib field there.
+            return None
+        resolver = self.context.resolver
+        spelling = resolver.spelling_of("dataclasses.field")
+        if spelling is None and self._has_base(node, "equinox.Module"):
+            spelling = resolver.spelling_of("equinox.field")
+        if spelling is None and self._is_flax_struct(node):
+            spelling = resolver.spelling_of("flax.struct.field")
+        needs_import = spelling is None
+        call = cst.Call(func=cst.parse_expression(spelling or "dataclasses.field"), args=[true])
+        new = statement.with_changes(value=call, equal=cst.AssignEqual())
+        return new, needs_import
+
+    def _is_keyword_only_field(self, line: cst.BaseStatement) -> bool:
+        """True for a field line written `field(..., kw_only=True)`, which positional fields may follow."""
+        if not isinstance(line, cst.SimpleStatementLine):
+            return False
+        for statement in line.body:
+            value = statement.value if isinstance(statement, cst.AnnAssign) else None
+            if isinstance(value, cst.Call) and self.context.qualname(value.func) in _jax.FIELD_FUNCTIONS:
+                return any(_is_true_keyword(arg, "kw_only") for arg in value.args)
+        return False
+
+    def _has_base(self, node: cst.ClassDef, qualified: str) -> bool:
+        return any(base.keyword is None and self.context.qualname(base.value) == qualified for base in node.bases)
+
+    def _is_named_tuple(self, node: cst.ClassDef) -> bool:
+        return self._has_base(node, "typing.NamedTuple") or self._has_base(node, "typing_extensions.NamedTuple")
+
+    def _is_flax_struct(self, node: cst.ClassDef) -> bool:
+        if self._has_base(node, "flax.struct.PyTreeNode"):
+            return True
+        return any(self.context.qualname(_decorator_target(d)) == "flax.struct.dataclass" for d in node.decorators)
+
+    def _is_attrs(self, node: cst.ClassDef) -> bool:
+        return any(
+            self.context.qualname(_decorator_target(d)) in ("attr.s", "attrs.define", "attrs.frozen") for d in node.decorators
         )
-        if moved:
-            # A required field moves up: one edit of the whole body keeps the moves together.
-            return FixSpec(Applicability.UNSAFE, message, (Replace(block, block.with_changes(body=new_body)),))
-        return FixSpec(Applicability.UNSAFE, message, tuple(edits))
 
     def _field_has_default(self, line: cst.BaseStatement) -> bool:
         """True for a field line that gives its field a default (so required fields may not follow)."""
@@ -535,6 +683,116 @@ def _without_default(statement: cst.AnnAssign, context: FileContext) -> cst.AnnA
             kept[-1] = kept[-1].with_changes(comma=value.args[-1].comma)
             return statement.with_changes(value=value.with_changes(args=kept))
     return statement.with_changes(value=None, equal=cst.MaybeSentinel.DEFAULT)
+
+
+_NO_SPACE_EQUAL = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
+
+
+def _decorator_target(decorator: cst.Decorator) -> cst.BaseExpression:
+    target = decorator.decorator
+    return target.func if isinstance(target, cst.Call) else target
+
+
+def _is_false_keyword(arg: cst.Arg, keyword: str) -> bool:
+    return (
+        arg.keyword is not None
+        and arg.keyword.value == keyword
+        and isinstance(arg.value, cst.Name)
+        and arg.value.value == "False"
+    )
+
+
+def _removed_parts(statement: cst.AnnAssign, context: FileContext, *, keep_call: bool = False) -> list[cst.CSTNode]:
+    """What making the field required removes: its default, or the default arguments of its field call."""
+    value = statement.value
+    if value is None:
+        return []
+    if isinstance(value, cst.Call) and context.qualname(value.func) in _jax.FIELD_FUNCTIONS:
+        parts: list[cst.CSTNode] = [
+            arg.value for arg in value.args if arg.keyword is not None and arg.keyword.value in _DEFAULT_KEYWORDS
+        ]
+        if not keep_call and all(arg.keyword is not None and arg.keyword.value in _DEFAULT_KEYWORDS for arg in value.args):
+            # Nothing else is passed: the field call itself goes (or is replaced by a new one).
+            parts.append(value.func)
+        return parts
+    return [value]
+
+
+class _NameCounter(cst.CSTVisitor):
+    """Counts the uses of names outside some subtrees and outside import statements."""
+
+    def __init__(self, skip: set[int]) -> None:
+        super().__init__()
+        self.skip = skip
+        self.counts: dict[str, int] = {}
+        self.strings: list[str] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if id(node) in self.skip or isinstance(node, (cst.Import, cst.ImportFrom)):
+            return False
+        if isinstance(node, cst.Name):
+            self.counts[node.value] = self.counts.get(node.value, 0) + 1
+        elif isinstance(node, cst.SimpleString):
+            self.strings.append(node.value)
+        return True
+
+
+def _names_in(nodes: list[cst.CSTNode]) -> set[str]:
+    found: set[str] = set()
+
+    class _Collect(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            found.add(node.value)
+
+    for node in nodes:
+        node.visit(_Collect())
+    return found
+
+
+def _unused_import_edits(context: FileContext, removed: list[cst.CSTNode], keep: set[str] = frozenset()) -> list[NodeEdit]:  # type: ignore[assignment]
+    """Edits removing the module-level imports that only `removed` used (`from dataclasses import field`).
+
+    Conservative: a name still written anywhere else (even as an attribute or
+    in a string, as `__all__` lists names) keeps its import.
+    """
+    if not removed:
+        return []
+    candidates = _names_in(removed) - keep
+    if not candidates:
+        return []
+    counter = _NameCounter({id(node) for node in removed})
+    context.module.visit(counter)
+    unused = {name for name in candidates if not counter.counts.get(name) and not any(name in s for s in counter.strings)}
+    if not unused:
+        return []
+    edits: list[NodeEdit] = []
+    for line in context.module.body:
+        if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
+            continue
+        statement = line.body[0]
+        if not isinstance(statement, (cst.Import, cst.ImportFrom)) or isinstance(statement.names, cst.ImportStar):
+            continue
+        if isinstance(statement, cst.ImportFrom) and statement.module is not None and dotted_name(statement.module) == "__future__":
+            continue
+        kept = [alias for alias in statement.names if _bound_name(alias) not in unused]
+        if len(kept) == len(statement.names):
+            continue
+        if kept:
+            kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            edits.append(Replace(statement, statement.with_changes(names=kept)))
+        else:
+            # The whole statement goes; comments above it stay.
+            leading = "".join(context.module.code_for_node(empty) for empty in line.leading_lines)
+            edits.append(Replace(line, leading))
+    return edits
+
+
+def _bound_name(alias: cst.ImportAlias) -> str | None:
+    """The name an import alias binds: `b` for `import a as b`, `a` for `import a.x`."""
+    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+        return alias.asname.name.value
+    name = dotted_name(alias.name)
+    return name.split(".")[0] if name else None
 
 
 def _is_true_keyword(arg: cst.Arg, keyword: str) -> bool:

@@ -298,3 +298,55 @@ def test_fix_summary_reads_as_ruffs(tmp_path: Path) -> None:
     result = prnglint("-n", "--fix", ".", cwd=tmp_path)
     assert result.returncode == 1
     assert "Found 2 findings (1 fixed, 1 remaining)." in result.stdout
+
+
+# --- unsafe fixes never rebind arguments silently ---------------------------------------------
+
+
+def test_prn002_fix_keeps_field_order_and_never_rebinds_positional_arguments(tmp_path: Path) -> None:
+    write(
+        tmp_path / "cfg.py",
+        """
+        from dataclasses import dataclass, field
+        from typing import NamedTuple
+
+
+        def make_key(seed):
+            return seed
+
+
+        @dataclass
+        class Cfg:
+            rate: float = 0.5
+            steps: int = 10
+            key: object = field(default=None)
+
+
+        class Frozen(NamedTuple):
+            rate: float = 0.5
+            key: object = None
+        """,
+    )
+    # Real keys in the defaults, so that PRN002 reports them.
+    text = (tmp_path / "cfg.py").read_text()
+    text = "import jax\n" + text.replace("field(default=None)", "field(default=jax.random.key(0))").replace(
+        "key: object = None", "key: object = jax.random.key(1)"
+    )
+    (tmp_path / "cfg.py").write_text(text)
+    result = prnglint("-n", "--fix", "--unsafe-fixes", "--select", "PRN002", "--output-format", "concise", "cfg.py", cwd=tmp_path)
+    fixed = (tmp_path / "cfg.py").read_text()
+    # The dataclass field stays last and becomes keyword-only; `field` keeps its new use.
+    assert "    steps: int = 10\n    key: object = field(kw_only=True)\n" in fixed
+    # The NamedTuple cannot do that: no fix, the finding remains.
+    assert "    key: object = jax.random.key(1)\n" in fixed
+    assert result.returncode == 1
+    assert "Found 2 findings (1 fixed, 1 remaining)." in result.stdout
+    check = subprocess.run(
+        [sys.executable, "-c", "import cfg\ntry:\n    cfg.Cfg(0.5, 10, 'k')\nexcept TypeError:\n    print('refused')\nprint(cfg.Cfg(0.1, 3, key='k'))"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert check.returncode == 0, check.stderr
+    assert check.stdout.splitlines() == ["refused", "Cfg(rate=0.1, steps=3, key='k')"]

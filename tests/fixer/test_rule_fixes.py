@@ -128,7 +128,7 @@ def test_module_level_key_is_left_for_prn001() -> None:
     assert fixed(before) == code(before).replace("key=DEFAULT_KEY", "*, key")
 
 
-def test_a_field_after_defaulted_fields_moves_up_with_its_comment() -> None:
+def test_a_field_after_defaulted_fields_keeps_its_place_as_keyword_only() -> None:
     before = """
         import dataclasses
         import jax
@@ -153,20 +153,83 @@ def test_a_field_after_defaulted_fields_moves_up_with_its_comment() -> None:
             \"\"\"Training state.\"\"\"
 
             params: dict
-            # The stream for dropout.
-            key: jax.Array
-            data_key: jax.Array = dataclasses.field(repr=False)
             step: int = 0
             lr: float = 1e-3
+            # The stream for dropout.
+            key: jax.Array = dataclasses.field(kw_only=True)
+            data_key: jax.Array = dataclasses.field(repr=False, kw_only=True)
         """
     text = fixed(before)
     assert text == code(after)
-    # The class must still be a valid dataclass: no required field after a defaulted one.
+    # Still a valid dataclass, in the same order, and no positional argument binds to another field.
     runnable = "from __future__ import annotations\n" + text.replace("import jax\n", "")
     namespace: dict = {}
     exec(compile(runnable, "m.py", "exec", dont_inherit=True), namespace)
-    fields = [field.name for field in dataclasses.fields(namespace["State"])]
-    assert fields == ["params", "key", "data_key", "step", "lr"]
+    state_class = namespace["State"]
+    assert [field.name for field in dataclasses.fields(state_class)] == ["params", "step", "lr", "key", "data_key"]
+    assert state_class({}, 5, 0.1, key="k", data_key="d").step == 5
+    with pytest.raises(TypeError):
+        state_class({}, 5, 0.1, "k", "d")
+
+
+def test_a_named_tuple_field_after_a_default_gets_no_fix() -> None:
+    # NamedTuple has no keyword-only fields: moving the key first would bind Cfg(0.5, 10)'s 0.5 to it.
+    before = """
+        from typing import NamedTuple
+        import jax
+
+        class Cfg(NamedTuple):
+            rate: float = 0.5
+            steps: int = 10
+            key: jax.Array = jax.random.key(0)
+        """
+    assert fixed(before) == code(before)
+
+
+def test_a_fix_removes_the_field_import_it_leaves_unused() -> None:
+    before = """
+        from dataclasses import dataclass, field
+        import functools
+        import jax
+
+        @dataclass
+        class State:
+            key: jax.Array = field(default_factory=functools.partial(jax.random.key, 0))
+            step: int = 0
+        """
+    after = """
+        from dataclasses import dataclass
+        import jax
+
+        @dataclass
+        class State:
+            key: jax.Array
+            step: int = 0
+        """
+    assert fixed(before) == code(after)
+
+
+def test_a_fix_adds_import_dataclasses_when_the_file_has_no_field_function() -> None:
+    before = """
+        from dataclasses import dataclass
+        import jax
+
+        @dataclass
+        class State:
+            step: int = 0
+            key: jax.Array = jax.random.key(0)
+        """
+    after = """
+        import dataclasses
+        from dataclasses import dataclass
+        import jax
+
+        @dataclass
+        class State:
+            step: int = 0
+            key: jax.Array = dataclasses.field(kw_only=True)
+        """
+    assert fixed(before) == code(after)
 
 
 def test_a_field_in_keyword_only_dataclass_stays_in_place() -> None:
@@ -213,8 +276,8 @@ def test_equinox_module_field_is_fixed() -> None:
 
         class Layer(eqx.Module):
             weight: jax.Array
-            key: jax.Array = eqx.field(static=False)
             scale: float = 1.0
+            key: jax.Array = eqx.field(static=False, kw_only=True)
         """
     assert fixed(before) == code(after)
 

@@ -86,6 +86,7 @@ class CallResolver:
                         if isinstance(new, Use):
                             new.anchor = op.anchor
                             new.loop = op.loop
+                            new.facts = op.facts
                         ops.append(new)
                 else:
                     ops.append(op)
@@ -137,7 +138,16 @@ class CallResolver:
             data = _argument(args, 1, "data")
             literal = literal_of(data.node) if data is not None else None
         return [
-            Use(path, effect, node, site.call, True, literal=literal, via=_spelled(site) or f"jax.random.{name}")
+            Use(
+                path,
+                effect,
+                node,
+                site.call,
+                True,
+                literal=literal,
+                via=_spelled(site) or f"jax.random.{name}",
+                origin="draw",
+            )
             for path, node in _paths(key.value)
         ]
 
@@ -376,7 +386,9 @@ class CallResolver:
         if key_keyword:
             callee = site.method or site.callee or ""
             key_keyword = callee not in _jax.NON_KEY_KEYWORD_CALLEES
-        ops: list[Op] = self._uses(site, args, Effect.CONSUME, key_keyword=key_keyword)
+        store = self._stores(site)
+        draws = key_keyword and qualname is not None and qualname.startswith(_EQUINOX_LAYERS)
+        ops: list[Op] = self._uses(site, args, Effect.CONSUME, key_keyword=key_keyword, store=store, draws=draws)
         if invalidate:
             for arg in args:
                 value = arg.value
@@ -393,6 +405,8 @@ class CallResolver:
         effect: Effect,
         *,
         key_keyword: bool = False,
+        store: bool = False,
+        draws: bool = False,
     ) -> list[Op]:
         # One call consumes each key once, however many of its arguments
         # carry it: `jnp.stack([k, k])`, or the two branches of `lax.cond`.
@@ -402,6 +416,11 @@ class CallResolver:
             if arg.keyword == "rngs" and arg.value is not None and arg.value[0] == "path":
                 continue  # an `nnx.Rngs` is never consumed (a linen `rngs={...}` dict of keys is)
             keypos = key_keyword and arg.keyword == "key"
+            # A key put in a container, or given to a call that keeps it, is stored, not drawn from.
+            if store or (arg.value is not None and arg.value[0] in ("tuple", "container")):
+                origin = "store"
+            else:
+                origin = "draw" if draws and keypos else "unknown"
             for path, node in _paths(arg.value):
                 target = self.graph.closures.get(path)
                 if target is not None:
@@ -409,9 +428,12 @@ class CallResolver:
                     continue
                 use = found.get(path)
                 if use is None:
-                    found[path] = Use(path, effect, node, site.call, keypos, via=_spelled(site))
-                elif keypos:
-                    use.keypos = True
+                    found[path] = Use(path, effect, node, site.call, keypos, via=_spelled(site), origin=origin)
+                else:
+                    if keypos:
+                        use.keypos = True
+                    if origin != use.origin:
+                        use.origin = "store" if "store" in (origin, use.origin) else "unknown"
             closures.extend(_closures(arg.value))
         rebinds: list[Op] = []
         for closure in closures:
@@ -429,6 +451,36 @@ class CallResolver:
         return [*found.values(), *rebinds]
 
 
+    def _stores(self, site: CallSite) -> bool:
+        """True for a call that keeps what it is given: `dict(key=key)`, `ckpt.save(...)`, `log(...)`."""
+        if site.qualname is not None:
+            return site.qualname.startswith(_STORE_PREFIXES)
+        if site.callee is not None:
+            name = site.callee
+            return name in _STORE_BUILTINS and not self.module.binds(name) and name not in self.graph.bound
+        return site.method is not None and site.method in _STORE_METHODS
+
+
+# Calls that keep the keys they are given instead of drawing from them; only a
+# fix cares (it leaves such code alone), so a guess here never hides a finding.
+_STORE_BUILTINS = frozenset({"dict", "set", "frozenset"})
+_STORE_METHODS = frozenset(
+    {"append", "extend", "insert", "add", "update", "setdefault", "put", "save", "log", "write", "dump", "store", "push", "record"}
+)
+_STORE_PREFIXES = (
+    "collections.",
+    "flax.training.checkpoints.",
+    "wandb.",
+    "mlflow.",
+    "tensorboardX.",
+    "torch.utils.tensorboard.",
+    "clu.metric_writers.",
+    "shelve.",
+    "dataclasses.replace",
+)
+_EQUINOX_LAYERS = ("equinox.nn.",)
+
+
 def _spelled(site: CallSite) -> str | None:
     return dotted_name(site.call.func)
 
@@ -440,7 +492,8 @@ def _use_for(effect: PathEffect, path: str, node: cst.CSTNode, site: CallSite, n
         kind = Effect.FOLD
     else:
         kind = Effect.READ
-    return Use(path, kind, node, site.call, effect.keypos, via=name, inner=effect.node)
+    origin = "summary" if effect.consumed and not effect.unsure else "unknown"
+    return Use(path, kind, node, site.call, effect.keypos, via=name, inner=effect.node, origin=origin)
 
 
 def _argument(args: list[Arg], position: int, keyword: str) -> Arg | None:

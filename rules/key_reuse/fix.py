@@ -4,6 +4,14 @@ Offered only where every consumption of the key lies in one basic block (no
 branch, loop or jump between them), each spelled as the plain name of the
 key, and the first sits in a statement that has a line of its own.
 
+Safety. The fix is safe only when every use it rewrites is a certain draw: a
+`jax.random` sampler or `split`, an Equinox layer's `key=`, or a function of
+the module whose every consumption of that parameter is such a draw (its
+summary says so). If one use is a call the analysis does not know, the fix
+is offered as unsafe and says which; if one use stores the key (`dict(key=
+key)`, `ckpt.save(...)`, `history.append(key)`, a key in a container
+literal), no fix is offered: the stored key would change.
+
 Names. A use inside the value of a statement that assigns to one plain name
 (`x = jax.random.normal(key, ...)`, `noise = 0.05 * jax.random.normal(key,
 ...)`, `x: Array = ...`) gets a subkey named after what it makes: `x_key`,
@@ -44,7 +52,7 @@ import libcst as cst
 from prnglint.diagnostics import Applicability
 from prnglint.engine import FixSpec, InsertStatementBefore, NodeEdit, Replace
 from prnglint.rules.key_reuse.flow import Finding
-from prnglint.rules.key_reuse.ir import Graph, Use
+from prnglint.rules.key_reuse.ir import Effect, Graph, Use
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # The longest split statement, indentation included, written with names after
@@ -89,6 +97,9 @@ def plan_fixes(
         uses = [first] + [finding.use for finding in group]
         if not _fixable(uses):
             continue
+        applicability, why = _applicability(uses)
+        if applicability is None:
+            continue
         if taken is None:
             taken = set(_IDENTIFIER.findall(code()))
         path = first.path
@@ -102,8 +113,28 @@ def plan_fixes(
         edits: list[NodeEdit] = [InsertStatementBefore(first.anchor, statement)]  # type: ignore[arg-type]
         edits.extend(Replace(use.node, cst.Name(name)) for use, name in zip(uses, names))
         message = f"Split `{path}` once before its first use and give each of its {len(uses)} uses its own subkey"
-        fixes[id(group[0])] = FixSpec(Applicability.SAFE, message, tuple(edits))
+        if why:
+            message += f" ({why})"
+        fixes[id(group[0])] = FixSpec(applicability, message, tuple(edits))
     return fixes
+
+
+def _applicability(uses: Sequence[Use]) -> tuple[Applicability | None, str]:
+    """Safe when every use is a certain draw; unsafe when one is an unknown call; none for a store.
+
+    Giving a subkey to code that draws from its key changes only the numbers
+    drawn. Code that may do something else with it (an unknown call) would
+    see another key, so the fix is offered as unsafe; code that keeps the key
+    (a container, a checkpoint, a log) would now keep a key nothing draws
+    from, which is wrong, so no fix is offered.
+    """
+    if any(use.origin == "store" for use in uses):
+        return None, ""
+    unsure = [use for use in uses if use.origin not in ("draw", "summary")]
+    if not unsure:
+        return Applicability.SAFE, ""
+    names = ", ".join(dict.fromkeys(f"`{use.via}`" if use.via else "a call" for use in unsure))
+    return Applicability.UNSAFE, f"unsafe: {names} is not known to draw from the key, and would receive a subkey instead"
 
 
 def _split_statement(split: str, path: str, rebind: bool, names: list[str]) -> str:
@@ -123,8 +154,10 @@ def _fixable(uses: list[Use]) -> bool:
     for use in uses:
         if use.block != first.block or use.index < first.index:
             return False
-        if use.inner is not None or not isinstance(use.node, cst.Name) or use.node.value != path:
+        if not isinstance(use.node, cst.Name) or use.node.value != path:
             return False
+        if use.effect is Effect.REPEAT:
+            return False  # consumed inside a function run repeatedly: one subkey would not do
         if id(use.node) in seen:
             return False
         seen.add(id(use.node))

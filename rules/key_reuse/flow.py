@@ -22,6 +22,7 @@ import heapq
 from dataclasses import dataclass
 from typing import Any
 
+from prnglint.rules.key_reuse.feasibility import common, exclusive
 from prnglint.rules.key_reuse.ir import Bind, Effect, Graph, Kill, Use
 from prnglint.rules.key_reuse.summaries import PathEffect, Summary, split_root
 
@@ -40,7 +41,7 @@ Val = Any  # int for a value made by a binding or on entry, (parent, index) for 
 class Status:
     """What has happened to one key value so far, on some path."""
 
-    __slots__ = ("consumed", "folded", "literals", "parts")
+    __slots__ = ("consumed", "folded", "literals", "parts", "facts")
 
     def __init__(
         self,
@@ -48,11 +49,15 @@ class Status:
         folded: Use | None = None,
         literals: tuple[tuple[str, Use], ...] = (),
         parts: tuple[tuple[str, "Status"], ...] = (),
+        facts: tuple[Any, ...] = (),
     ) -> None:
         self.consumed = consumed
         self.folded = folded
         self.literals = literals
         self.parts = parts
+        # What held wherever the value was consumed (`feasibility`): a later
+        # consumption under contradicting facts cannot follow it.
+        self.facts = facts
 
     def __eq__(self, other: object) -> bool:
         return (
@@ -61,6 +66,7 @@ class Status:
             and self.folded is other.folded
             and self.literals == other.literals
             and self.parts == other.parts
+            and self.facts == other.facts
         )
 
     def __hash__(self) -> int:  # pragma: no cover - statuses are compared, not hashed
@@ -79,13 +85,13 @@ class Status:
         if len(others) >= _MAX_PARTS:
             return self
         parts = tuple(sorted(others + [(index, status)], key=lambda p: p[0]))
-        return Status(self.consumed, self.folded, self.literals, parts)
+        return Status(self.consumed, self.folded, self.literals, parts, self.facts)
 
-    def any_part_consumed(self) -> Use | None:
-        """Where some element of this array was consumed, if one was."""
+    def any_part_consumed(self) -> "Status | None":
+        """The status of some element of this array that was consumed, if one was."""
         for _, status in self.parts:
             if status.consumed is not None:
-                return status.consumed
+                return status
             inner = status.any_part_consumed()
             if inner is not None:
                 return inner
@@ -110,11 +116,16 @@ def _join_status(a: Status, b: Status) -> Status:
             parts[key] = _join_status(parts[key], status)
         elif len(parts) < _MAX_PARTS:
             parts[key] = status
+    if a.consumed is not None and b.consumed is not None:
+        facts = common(a.facts, b.facts)
+    else:
+        facts = a.facts if a.consumed is not None else b.facts
     return Status(
         a.consumed or b.consumed,
         a.folded or b.folded,
         literals,
         tuple(sorted(parts.items(), key=lambda p: p[0])),
+        facts,
     )
 
 
@@ -447,7 +458,10 @@ class KeyFlow:
         checks = []
         for value in values:
             current = _get(status, value)
-            checks.append((value, current, _consumed_before(status, value, current)))
+            previous, facts = _consumed_before(status, value, current)
+            if previous is not None and previous is not op and exclusive(facts, op.facts):
+                previous = None  # consumed only on paths that cannot lead here
+            checks.append((value, current, previous))
         for value, current, previous in checks:
             self._record_entry(
                 value, op, keypos=op.keypos, consumed=effect >= Effect.CONSUME, folded=effect is Effect.FOLD
@@ -477,9 +491,16 @@ class KeyFlow:
                     and all(literal != op.literal for literal, _ in literals)
                 ):
                     literals = literals + ((op.literal, op),)
-                _set(status, value, Status(current.consumed, current.folded or op, literals, current.parts))
+                _set(
+                    status, value, Status(current.consumed, current.folded or op, literals, current.parts, current.facts)
+                )
             elif current.consumed is None:
-                _set(status, value, Status(op, current.folded, current.literals, current.parts))
+                _set(status, value, Status(op, current.folded, current.literals, current.parts, op.facts))
+            elif current.consumed is not op and exclusive(current.facts, op.facts):
+                # Consumed on two paths that exclude each other: now consumed
+                # under what both have in common.
+                facts = common(current.facts, op.facts)
+                _set(status, value, Status(op, current.folded, current.literals, current.parts, facts))
 
     def _bind(self, op: Bind, env: dict[str, frozenset[Val]], status: dict[Val, Status]) -> None:
         path = op.path
@@ -527,6 +548,8 @@ class KeyFlow:
         effect = self.entry_effects.get(path)
         if effect is None:
             effect = self.entry_effects[path] = PathEffect()
+        if consumed and op.origin not in ("draw", "summary"):
+            effect.unsure = True
         if consumed and not effect.consumed:
             effect.consumed = True
             effect.node = op.inner or op.node
@@ -642,17 +665,20 @@ def _set(status: dict[Val, Status], value: Val, new: Status) -> None:
         status[value] = new
 
 
-def _consumed_before(status: dict[Val, Status], value: Val, current: Status) -> Use | None:
-    """Where `value` (or the array it is part of, or a part of it) was consumed, if anywhere."""
+def _consumed_before(status: dict[Val, Status], value: Val, current: Status) -> tuple[Use | None, tuple[Any, ...]]:
+    """Where `value` (or the array it is part of, or a part of it) was consumed, and under which facts."""
     if current.consumed is not None:
-        return current.consumed
+        return current.consumed, current.facts
     parent = value
     while isinstance(parent, tuple):
         parent = parent[0]
-        consumed = _get(status, parent).consumed
-        if consumed is not None:
-            return consumed
-    return current.any_part_consumed()
+        holder = _get(status, parent)
+        if holder.consumed is not None:
+            return holder.consumed, holder.facts
+    part = current.any_part_consumed()
+    if part is not None:
+        return part.consumed, part.facts
+    return None, ()
 
 
 def _kill_children(path: str, env: dict[str, frozenset[Val]]) -> None:

@@ -14,19 +14,27 @@ depth limit below which they are treated as opaque.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
 from prnglint.engine import FileContext
 from prnglint.rules import _jax
+from prnglint.rules.key_reuse.feasibility import Fact, pattern_literals, test_atoms
 from prnglint.rules.key_reuse.ir import Arg, Bind, Block, CallSite, Graph, Kill, Op, Source, Value
 
 _MAX_EXPR_DEPTH = 120
+# Bounds on path facts (`feasibility`) that keep their cost linear.
+_MAX_FACTS = 8
+_MAX_LITERALS = 32
 _MAX_FINALLY_COPIES = 3
 _RAISE = -1
 _EXIT = -2
 _CONSTANTS = frozenset({"None", "True", "False"})
+# Calls after which nothing runs: the test fails or stops (SEMANTICS.md: like `raise`).
+_NO_RETURN_CALLS = frozenset({"pytest.fail", "pytest.skip", "pytest.xfail", "pytest.exit", "sys.exit", "os._exit"})
+# Methods of a `unittest.TestCase` that raise, called on the method's own receiver.
+_NO_RETURN_METHODS = frozenset({"fail", "skipTest"})
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
 _NOT_CODE = (
     cst.BaseParenthesizableWhitespace,
@@ -96,6 +104,15 @@ class GraphBuilder:
         # Only a name resolving to `flax.nnx.Rngs` makes an `Rngs`; a file
         # without the word has none (the caller checks the text once).
         self.rngs_possible = rngs_possible
+        # Path feasibility (`feasibility`): the facts of the enclosing branches,
+        # how often each name was rebound or changed, and every fact made.
+        self.facts: list[Fact] = []
+        self.rebinds: dict[str, int] = {}
+        self.changes: dict[str, int] = {}
+        self.changed_at: dict[str, int] = {}
+        self.change_count = 0
+        self.fact_log: list[Fact] = []
+        self.dropped_facts: set[int] = set()
 
     # --- Entry points ---------------------------------------------------------
 
@@ -114,6 +131,7 @@ class GraphBuilder:
         closures: dict[str, cst.CSTNode | None] = {
             name: (None if name in self.not_closures else target) for name, target in self.closures.items()
         }
+        self._settle_facts()
         return Graph(
             node=node,
             blocks=self.blocks,
@@ -193,8 +211,85 @@ class GraphBuilder:
         if isinstance(op, CallSite):
             op.anchor = self.anchor
             op.loop = self.loop_node
+            if self.facts:
+                op.facts = tuple(self.facts)
+        elif isinstance(op, Bind | Kill):
+            root = _root(op.path)
+            children = isinstance(op, Kill) and op.children_only
+            self._changed(root, rebound=root == op.path and not children)
         self.count += 1
         self.cur.ops.append(op)
+
+    # --- Facts of branch tests (see `feasibility`) ------------------------------------
+
+    def _changed(self, name: str, *, rebound: bool) -> None:
+        """`name` now holds another value (`rebound`), or its value may have changed."""
+        self.change_count += 1
+        self.changed_at[name] = self.change_count
+        if rebound:
+            self.rebinds[name] = self.rebinds.get(name, 0) + 1
+        else:
+            self.changes[name] = self.changes.get(name, 0) + 1
+
+    def _make_facts(self, test: cst.BaseExpression, positive: bool) -> list[Fact]:
+        if isinstance(self.node, cst.Module):
+            return []  # any function the module calls may rebind a global
+        facts = []
+        for name, kind, value, literals in test_atoms(test, positive, literal_of):
+            facts.append(self._fact(name, kind, value, literals))
+        return facts
+
+    def _add_facts(self, facts: list[Fact]) -> None:
+        """Push facts for the code that follows, merging `not-in` facts about one value.
+
+        An `elif` chain on one name leaves one growing `not-in` fact rather
+        than one fact per test, and the stack and each fact stay small
+        (`_MAX_FACTS`, `_MAX_LITERALS`), so that a long chain costs no more than
+        its length: dropping a fact only means pruning fewer paths.
+        """
+        for fact in facts:
+            last = self.facts[-1] if self.facts else None
+            if (
+                last is not None
+                and fact.kind == last.kind == "not-in"
+                and (fact.name, fact.rebinds, fact.changes) == (last.name, last.rebinds, last.changes)
+            ):
+                if len(last.literals) < _MAX_LITERALS:
+                    self.facts[-1] = replace(last, literals=last.literals | fact.literals)
+                    self.fact_log.append(self.facts[-1])
+                continue
+            if len(self.facts) < _MAX_FACTS:
+                self.facts.append(fact)
+
+    def _fact(self, name: str, kind: str, value: bool, literals: frozenset[str]) -> Fact:
+        fact = Fact(
+            name, self.rebinds.get(name, 0), self.changes.get(name, 0), kind, value, literals, len(self.fact_log)
+        )
+        self.fact_log.append(fact)
+        return fact
+
+    def _loop_mark(self) -> tuple[int, int]:
+        return len(self.fact_log), self.change_count
+
+    def _drop_loop_facts(self, mark: tuple[int, int]) -> None:
+        """Facts made in a loop about a name the loop changes hold for one iteration only."""
+        first_fact, changes_before = mark
+        for fact in self.fact_log[first_fact:]:
+            if self.changed_at.get(fact.name, 0) > changes_before:
+                self.dropped_facts.add(fact.serial)
+
+    def _settle_facts(self) -> None:
+        """Keep only facts about the function's own, never-declared names that no loop changes."""
+        if not self.fact_log:
+            return
+        own = self.bound - self.declared
+        dropped = self.dropped_facts | {fact.serial for fact in self.fact_log if fact.name not in own}
+        if not dropped:
+            return
+        for block in self.blocks:
+            for op in block.ops:
+                if isinstance(op, CallSite) and op.facts:
+                    op.facts = tuple(fact for fact in op.facts if fact.serial not in dropped)
 
     def _start(self) -> Block:
         """End the current block and continue in a new one that follows it."""
@@ -247,6 +342,8 @@ class GraphBuilder:
     def _small(self, node: cst.BaseSmallStatement) -> None:
         if isinstance(node, cst.Expr):
             self._expr(node.value)
+            if isinstance(node.value, cst.Call) and self._never_returns(node.value):
+                self._raise()
         elif isinstance(node, cst.Assign):
             self._assign(node)
         elif isinstance(node, cst.AnnAssign):
@@ -282,11 +379,27 @@ class GraphBuilder:
             self._expr(node.test)
             if node.msg is not None:
                 self._expr(node.msg)
+            if _falsy_constant(node.test):
+                self._raise()  # `assert False`: the test fails here
         elif isinstance(node, cst.Global | cst.Nonlocal):
             for item in node.names:
                 self.declared.add(item.name.value)
         elif isinstance(node, cst.Import | cst.ImportFrom):
             self._imports(node)
+
+    def _never_returns(self, call: cst.Call) -> bool:
+        """`pytest.fail(...)`, `sys.exit()`, `self.fail(...)` in a method: nothing after them runs."""
+        func = call.func
+        if isinstance(func, cst.Name | cst.Attribute) and self.context.qualname(func) in _NO_RETURN_CALLS:
+            return True
+        return (
+            isinstance(func, cst.Attribute)
+            and func.attr.value in _NO_RETURN_METHODS
+            and isinstance(func.value, cst.Name)
+            and isinstance(self.node, cst.FunctionDef)
+            and bool(self.params)
+            and func.value.value == self.params[0]
+        )
 
     def _imports(self, node: cst.Import | cst.ImportFrom) -> None:
         if isinstance(node, cst.ImportFrom) and isinstance(node.names, cst.ImportStar):
@@ -353,29 +466,38 @@ class GraphBuilder:
     def _if(self, node: cst.If) -> None:
         ends: list[Block] = []
         current: cst.If = node
-        while True:
-            self._expr(current.test)
-            fork = self.cur
-            if fork is None:
-                return
-            self.cur = fork
-            self._start()
-            self._suite(current.body)
-            if self.cur is not None:
-                ends.append(self.cur)
-            self.cur = fork
-            self._start()
-            orelse = current.orelse
-            if isinstance(orelse, cst.If):
-                current = orelse
-                self.anchor = None  # an `elif` test has no line of its own to insert before
-                continue
-            if orelse is not None:
-                self.anchor = None
-                self._suite(orelse.body)
-            if self.cur is not None:
-                ends.append(self.cur)
-            break
+        depth = len(self.facts)
+        try:
+            while True:
+                self._expr(current.test)
+                fork = self.cur
+                if fork is None:
+                    return
+                self.cur = fork
+                self._start()
+                # The branch runs where the test held; the rest of the chain where it did not.
+                level = len(self.facts)
+                self._add_facts(self._make_facts(current.test, True))
+                self._suite(current.body)
+                del self.facts[level:]
+                self._add_facts(self._make_facts(current.test, False))
+                if self.cur is not None:
+                    ends.append(self.cur)
+                self.cur = fork
+                self._start()
+                orelse = current.orelse
+                if isinstance(orelse, cst.If):
+                    current = orelse
+                    self.anchor = None  # an `elif` test has no line of its own to insert before
+                    continue
+                if orelse is not None:
+                    self.anchor = None
+                    self._suite(orelse.body)
+                if self.cur is not None:
+                    ends.append(self.cur)
+                break
+        finally:
+            del self.facts[depth:]
         self._join(ends)
 
     def _join(self, ends: list[Block]) -> None:
@@ -400,6 +522,7 @@ class GraphBuilder:
 
     def _for(self, node: cst.For) -> None:
         iterable = self._expr(node.iter)
+        mark = self._loop_mark()
         start = self.count
         header = self._start()
         after = self._new_block()
@@ -410,10 +533,12 @@ class GraphBuilder:
         self._bind_target(node.target, ("item", iterable))
         self.loop_node = outer_node
         self._loop_body(loop, node, node.body)
+        self._drop_loop_facts(mark)
         self.cur = header
         self._loop_exit(node, after, start)
 
     def _while(self, node: cst.While) -> None:
+        mark = self._loop_mark()
         start = self.count
         self._start()
         header = self.cur
@@ -431,6 +556,7 @@ class GraphBuilder:
             return
         self._start()
         self._loop_body(loop, node, node.body)
+        self._drop_loop_facts(mark)
         always = isinstance(node.test, cst.Integer | cst.Name) and _truthy_constant(node.test)
         if not always:
             self.cur = test_end
@@ -534,12 +660,18 @@ class GraphBuilder:
         self._expr(node.subject)
         test = self.cur
         ends: list[Block] = []
+        subject = node.subject.value if isinstance(node.subject, cst.Name) else None
+        depth = len(self.facts)
         for case in node.cases:
             if test is None:
                 break
             self.cur = test
             self._start()
             self.anchor = None
+            literals = pattern_literals(case.pattern, literal_of) if subject is not None else None
+            level = len(self.facts)
+            if literals is not None and not isinstance(self.node, cst.Module):
+                self._add_facts([self._fact(subject, "in", True, literals)])  # type: ignore[arg-type]
             for name in _pattern_names(case.pattern):
                 self._bind(name, ("opaque",), case)
             if case.guard is not None:
@@ -547,12 +679,17 @@ class GraphBuilder:
             decided = self.cur
             self._start()
             self._suite(case.body)
+            del self.facts[level:]
+            if literals is not None and case.guard is None and not isinstance(self.node, cst.Module):
+                # Later cases run only where this one did not match.
+                self._add_facts([self._fact(subject, "not-in", True, literals)])  # type: ignore[arg-type]
             if self.cur is not None:
                 ends.append(self.cur)
             if case.guard is None and _irrefutable(case.pattern):
                 test = None
             else:
                 test = decided
+        del self.facts[depth:]
         if test is not None:
             ends.append(test)
         self._join(ends)
@@ -899,6 +1036,12 @@ class GraphBuilder:
         if self.cur is None:
             return None
         self._emit(CallSite(node, qualname, receiver, method, callee, args))
+        # A call may change what its receiver and its arguments hold (`items.append(x)`).
+        if receiver is not None:
+            self._changed(_root(receiver), rebound=False)
+        for arg in args:
+            if arg.value is not None and arg.value[0] == "path":
+                self._changed(_root(arg.value[1]), rebound=False)
         return _call_result(qualname, receiver, method, callee, args, func)
 
 
@@ -932,6 +1075,21 @@ def _call_result(
     if callee is not None and not args:
         return ("stream", callee)
     return None
+
+
+def _root(path: str) -> str:
+    for index, char in enumerate(path):
+        if char in ".[":
+            return path[:index]
+    return path
+
+
+def _falsy_constant(node: cst.BaseExpression) -> bool:
+    if isinstance(node, cst.Name):
+        return node.value in ("False", "None")
+    if isinstance(node, cst.Integer):
+        return literal_of(node) == "0"
+    return False
 
 
 def _truthy_constant(node: cst.BaseExpression) -> bool:

@@ -56,6 +56,15 @@ class Use:
     block: int = -1
     anchor: cst.CSTNode | None = None
     loop: cst.CSTNode | None = None
+    facts: tuple[Any, ...] = ()  # `feasibility.Fact`s of the branches the use lies in
+    origin: str = "unknown"  # how sure the analysis is that the use draws: see `ORIGINS`
+
+
+# How a consuming `Use` came about, for the fix: "draw" a `jax.random` sampler,
+# `split` or Equinox layer; "summary" a function of the module whose every
+# consumption of the key is a draw; "unknown" any other call; "store" a call
+# that keeps the key (a container, a checkpoint, a log) rather than drawing.
+ORIGINS = ("draw", "summary", "unknown", "store")
 
 
 @dataclass(eq=False, slots=True)
@@ -104,6 +113,7 @@ class CallSite:
     block: int = -1
     anchor: cst.CSTNode | None = None
     loop: cst.CSTNode | None = None
+    facts: tuple[Any, ...] = ()
 
 
 Op = Use | Bind | Kill | CallSite

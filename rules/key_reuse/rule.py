@@ -55,7 +55,12 @@ class KeyReuse(Rule):
     `key=` argument, a key parameter of a function in the same module), never
     because of its name. Names and attribute paths (`self.key`, `state.rng`)
     are tracked through `if`, `match`, `try`, `with`, loops, `return`, `raise`,
-    `break` and `continue`. Functions of the same module are summarised, so a
+    `break` and `continue`. Paths that cannot both run are not one path:
+    `if flag:` … `if not flag:` (the same local name, not rebound or changed
+    in between), `if x is None:` … `if x is not None:`, `if`/`match` tests of
+    one value against disjoint literals (`mode == "train"` … `mode ==
+    "eval"`), and code after `raise`, `assert False`, `pytest.fail`,
+    `sys.exit` or `self.fail`. Functions of the same module are summarised, so a
     helper that only inspects or deletes its key (`del key`) does not consume
     it. `jax.random.clone`, `key_data`, `key_impl`, `print`,
     `jax.debug.print`, `isinstance` and comparisons do not consume a key;
@@ -116,9 +121,17 @@ class KeyReuse(Rule):
     since assigning it would make it local.
 
     This changes the random numbers drawn, which is the point: the old draws
-    were wrong. Nothing else changes, so the fix is safe. Reuses across
-    branches, loops or functions are reported without a fix: where the
-    split belongs is a design decision.
+    were wrong. The fix is safe only when every use it rewrites is a certain
+    draw: a `jax.random` sampler or `split`, an Equinox layer's `key=`, or a
+    function of the module whose every consumption of that key is such a
+    draw (`w = init_layer(key, ...)` is split like `jax.random.normal`). If
+    one use is a call prnglint does not know, the fix is offered as unsafe
+    (`--unsafe-fixes`) and its message names the call, since that call would
+    receive another key. If one use stores the key (`dict(key=key)`,
+    `ckpt.save(...)`, `keys.append(key)`, a key in a dict or list literal),
+    no fix is offered: the stored key would no longer be the one drawn from.
+    Reuses across branches, loops or functions are reported without a fix:
+    where the split belongs is a design decision.
     """
 
     code = "PRN003"

@@ -21,6 +21,7 @@ class PathEffect:
     folded: bool = False
     keypos: bool = False
     node: cst.CSTNode | None = None  # where it is first consumed (or folded)
+    unsure: bool = False  # some consumption is not a certain draw (an unknown call, a store)
 
 
 @dataclass(eq=False)

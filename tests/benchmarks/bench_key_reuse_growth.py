@@ -18,7 +18,11 @@ Shapes:
   (`k_17 = jax.random.fold_in(key, 17)`), each used by a branch;
 - elif: an if/elif chain with n branches (libcst itself recurses on elif
   chains, which limits n to a few hundred);
-- nested: n nested ifs (Python allows under 100 levels of indentation).
+- nested: n nested ifs (Python allows under 100 levels of indentation);
+- exclusive: n statements of tests that exclude each other (`if flag:` …
+  `if not flag:`, `x is None` … `x is not None`, literal cases of one
+  value, in an `elif` chain and in separate `if`s), the path facts of
+  `feasibility` at work.
 """
 
 from __future__ import annotations
@@ -106,6 +110,24 @@ def nested(n: int) -> str:
     return "".join(lines)
 
 
+def exclusive(n: int) -> str:
+    """About `n` statements of branches whose tests exclude each other, with a split after each group."""
+    lines = ["import jax\n", "\n", "\n", "def pick(key, flag, scale, mode):\n"]
+    block = (
+        "    if flag:\n        a = jax.random.normal(key)\n"
+        "    if not flag:\n        a = jax.random.uniform(key)\n"
+        "    if scale is None:\n        b = jax.random.normal(key)\n"
+        "    elif mode == 'a':\n        b = jax.random.uniform(key)\n"
+        "    elif mode == 'b':\n        b = jax.random.laplace(key)\n"
+        "    if mode == 'c' and scale is not None:\n        b = jax.random.gumbel(key)\n"
+        "    key, sub = jax.random.split(key)\n"
+    )
+    for _ in range(max(1, n // 14)):
+        lines.append(block)
+    lines.append("    return key\n")
+    return "".join(lines)
+
+
 def _rule_time(module: cst.Module, text: str, repeat: int) -> tuple[float, int]:
     best = float("inf")
     findings = 0
@@ -163,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     measure("many-keys", many_keys, 10_000, args.repeat)
     measure("elif", elif_chain, 100, args.repeat)
     measure("nested", nested, 45, args.repeat)
+    measure("exclusive", exclusive, 10_000, args.repeat)
     return 0
 
 

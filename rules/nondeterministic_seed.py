@@ -10,7 +10,7 @@ import libcst as cst
 from prnglint.engine import Invalid, Rule, Valid
 from prnglint.names import dotted_name
 from prnglint.rules import _host_rng, _jax
-from prnglint.rules._scopes import Scope, header_parts, parameter_names, target_names, walk_expression
+from prnglint.rules._scopes import ScopeInfo, ScopeTracker, parameter_names, target_names
 
 _CLOCK = "the clock"
 _ENTROPY = "the operating system's entropy"
@@ -85,7 +85,7 @@ def _meet(*states: State | None) -> State | None:
     }
 
 
-class NondeterministicSeed(Rule):
+class NondeterministicSeed(ScopeTracker, Rule):
     """
     ## What it does
     Finds keys whose seed differs from run to run: a `jax.random.key`,
@@ -283,58 +283,33 @@ class NondeterministicSeed(Rule):
 
     def __init__(self, context) -> None:
         super().__init__(context)
-        self._scopes: list[Scope] = []
-        self._parent: dict[int, Scope | None] = {}
-        self._targets: dict[int, set[int]] = {}
-        self._scope_of: dict[int, Scope] = {}
+        # Constructor calls by the scope whose flow checks them, then by statement.
+        self._targets: dict[int, dict[int, list[tuple[cst.Call, frozenset[str]]]]] = {}
         self._finals: dict[int, State] = {}
         self._reported: set[int] = set()
 
-    # --- Collect the constructor calls and their scopes ------------------------------
-
-    def _enter(self, node: Scope) -> None:
-        # A class body's names are not visible in its methods.
-        parent = next((scope for scope in reversed(self._scopes) if not isinstance(scope, cst.ClassDef)), None)
-        self._parent[id(node)] = parent
-        self._scope_of[id(node)] = node
-        self._scopes.append(node)
-
-    def _leave(self) -> None:
-        self._scopes.pop()
-
-    def visit_Module(self, node: cst.Module) -> None:
-        self._enter(node)
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._enter(node)
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self._leave()
-
-    def visit_Lambda(self, node: cst.Lambda) -> None:
-        self._enter(node)
-
-    def leave_Lambda(self, original_node: cst.Lambda) -> None:
-        self._leave()
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._enter(node)
-
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        self._leave()
+    # --- Collect the constructor calls, their scopes and statements ---------------------
 
     def visit_Call(self, node: cst.Call) -> None:
-        qualname = self.context.qualname(node.func)
-        if qualname in CONSTRUCTORS:
-            self._targets.setdefault(id(self._scopes[-1]), set()).add(id(node))
+        if self.context.qualname(node.func) not in CONSTRUCTORS:
+            return
+        # Comprehensions run in the scope around them, with their targets shadowing its names.
+        scope = self.scope
+        shadowed: set[str] = set()
+        while isinstance(scope.node, cst.BaseComp) and scope.parent is not None:
+            shadowed |= scope.bound
+            scope = scope.parent
+        where = id(scope.node) if isinstance(scope.node, cst.Lambda) else id(self.statement)
+        self._targets.setdefault(id(scope.node), {}).setdefault(where, []).append((node, frozenset(shadowed)))
 
     def leave_Module(self, original_node: cst.Module) -> None:
-        for scope_id in list(self._targets):
-            self._final_state(self._scope_of[scope_id])
+        for scope in list(self.scopes.values()):
+            if id(scope.node) in self._targets:
+                self._final_state(scope)
 
     # --- The flow of one scope ----------------------------------------------------------
 
-    def _final_state(self, scope: Scope) -> State:
+    def _final_state(self, scope: ScopeInfo) -> State:
         """Run the scope once (reporting what it finds) and remember its final state."""
         key = id(scope)
         if key in self._finals:
@@ -344,15 +319,14 @@ class NondeterministicSeed(Rule):
         self._finals[key] = flow.run()
         return self._finals[key]
 
-    def lookup_outer(self, scope: Scope, name: str) -> Taint | None:
-        """The value of a free name of `scope`, from the enclosing scopes' final states."""
-        parent = self._parent.get(id(scope))
-        while parent is not None:
-            state = self._final_state(parent)
-            if name in state:
-                return state[name]
-            parent = self._parent.get(id(parent))
-        return None
+    def lookup_outer(self, scope: ScopeInfo, name: str) -> Taint | None:
+        """The value of a free name of `scope`, from the final state of the scope that binds it."""
+        if scope.parent is None:
+            return None
+        owner = self.binding_scope(name, scope.parent)
+        if owner is None or owner.is_class or isinstance(owner.node, cst.BaseComp):
+            return None
+        return self._final_state(owner).get(name)
 
     def check(self, call: cst.Call, flow: _Flow, state: State, shadowed: frozenset[str]) -> None:
         """Report `call`, a key constructor, if what seeds it is tainted on every path."""
@@ -389,21 +363,22 @@ class NondeterministicSeed(Rule):
 class _Flow:
     """Must-taint dataflow over one scope's statements, checking its constructor calls."""
 
-    def __init__(self, rule: NondeterministicSeed, scope: Scope) -> None:
+    def __init__(self, rule: NondeterministicSeed, scope: ScopeInfo) -> None:
         self.rule = rule
         self.scope = scope
+        self.node = scope.node
         self.context = rule.context
-        self.targets = rule._targets.get(id(scope), set())
+        self.targets = rule._targets.get(id(scope.node), {})
         self.report = True
         self.jumps: list[list[State]] = []
         # Names bound by the comprehensions around the expression being checked.
         self.shadowed: frozenset[str] = frozenset()
 
     def run(self) -> State:
-        scope = self.scope
+        scope = self.node
         if isinstance(scope, cst.Lambda):
             state: State = {}
-            self._check(scope.body, state)
+            self._check(scope, state)
             return state
         statements = scope.body if isinstance(scope, cst.Module) else _suite(scope.body)
         # Parameters hold whatever the caller passed: clean.
@@ -417,7 +392,7 @@ class _Flow:
             return None
         if name in state:
             return state[name]
-        if isinstance(self.scope, cst.FunctionDef | cst.Lambda) and name in parameter_names(self.scope.params):
+        if isinstance(self.node, cst.FunctionDef | cst.Lambda) and name in parameter_names(self.node.params):
             return None
         return self.rule.lookup_outer(self.scope, name)
 
@@ -527,12 +502,12 @@ class _Flow:
 
     # --- Statements ---------------------------------------------------------------------
 
-    def _check(self, part: cst.CSTNode, state: State) -> None:
-        if not self.report or not self.targets:
+    def _check(self, statement: cst.CSTNode, state: State) -> None:
+        """Check the constructor calls evaluated by `statement` (its header, for a compound one)."""
+        if not self.report:
             return
-        for node, shadowed in walk_expression(part):
-            if isinstance(node, cst.Call) and id(node) in self.targets:
-                self.rule.check(node, self, state, shadowed)
+        for call, shadowed in self.targets.get(id(statement), ()):
+            self.rule.check(call, self, state, shadowed)
 
     def block(self, statements, state: State | None) -> State | None:
         for statement in statements:
@@ -542,14 +517,14 @@ class _Flow:
         return state
 
     def statement(self, statement: cst.CSTNode, state: State) -> State | None:
+        # A line's calls are checked before its first statement runs.
+        self._check(statement, state)
         if isinstance(statement, cst.SimpleStatementLine | cst.SimpleStatementSuite):
             for small in statement.body:
                 state = self.small(small, state)
                 if state is None:
                     return None
             return state
-        for part in header_parts(statement):
-            self._check(part, state)
         if isinstance(statement, cst.If):
             self.value(statement.test, state)
             body = self.block(_suite(statement.body), dict(state))
@@ -588,7 +563,6 @@ class _Flow:
         return state
 
     def small(self, small: cst.BaseSmallStatement, state: State) -> State | None:
-        self._check(small, state)
         if isinstance(small, cst.Assign):
             taint = self.value(small.value, state)
             for target in small.targets:

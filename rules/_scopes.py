@@ -62,6 +62,23 @@ class ScopeInfo:
     definitions: dict[str, list[cst.FunctionDef | cst.ClassDef]] = field(default_factory=dict)
     # For a class: `self.<attr> = <value>` assignments in its methods, by attribute.
     self_assignments: dict[str, list[cst.BaseExpression]] = field(default_factory=dict)
+    # Values assigned to plain names in this scope (`name = value`, `name: T = value`), by name.
+    assignments: dict[str, list[cst.BaseExpression]] = field(default_factory=dict)
+    # Names bound in ways whose value is not recorded (`for`, `with`, unpacking, `+=`, imports).
+    opaque: set[str] = field(default_factory=set)
+
+    def parameter(self, name: str) -> cst.Param | None:
+        """The parameter `name` of this function or lambda, if it has one."""
+        if not isinstance(self.node, cst.FunctionDef | cst.Lambda):
+            return None
+        params = self.node.params
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            if param.name.value == name:
+                return param
+        for param in (params.star_arg, params.star_kwarg):
+            if isinstance(param, cst.Param) and param.name.value == name:
+                return param
+        return None
 
     @property
     def is_class(self) -> bool:
@@ -157,10 +174,14 @@ class ScopeTracker(cst.BatchableCSTVisitor):
         self.scope_stack.append(info)
         return info
 
-    def _bind(self, names: list[str] | set[str]) -> None:
+    def _bind(self, names: list[str] | set[str], value: cst.BaseExpression | None = None) -> None:
         scope = self.scope_stack[-1]
-        # Assignment expressions in comprehensions bind in the enclosing function.
         scope.bound.update(names)
+        for name in names:
+            if value is None:
+                scope.opaque.add(name)
+            else:
+                scope.assignments.setdefault(name, []).append(value)
 
     def visit_Module(self, node: cst.Module) -> None:
         self._module = node
@@ -293,22 +314,36 @@ class ScopeTracker(cst.BatchableCSTVisitor):
     # --- Bindings ------------------------------------------------------------------------
 
     def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-        self._bind(target_names(node.target))
-        self._note_self_assignment(node.target)
+        value = self._assigned_value(node) if isinstance(node.target, cst.Name) else None
+        self._bind(target_names(node.target), value)
+        self._note_self_assignment(node.target, value if value is not None else self._assigned_value(node))
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self._bind(target_names(node.target))
         if node.value is not None:
+            self._bind(target_names(node.target), node.value if isinstance(node.target, cst.Name) else None)
             self._note_self_assignment(node.target, node.value)
+        else:
+            self.scope_stack[-1].bound.update(target_names(node.target))
+
+    def _assigned_value(self, target: cst.AssignTarget) -> cst.BaseExpression | None:
+        statement = self.statement
+        if isinstance(statement, cst.SimpleStatementLine | cst.SimpleStatementSuite):
+            for small in statement.body:
+                if isinstance(small, cst.Assign) and any(t is target for t in small.targets):
+                    return small.value
+        return None
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         self._bind(target_names(node.target))
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
         names = target_names(node.target)
+        # Assignment expressions in comprehensions bind in the enclosing function.
         for scope in reversed(self.scope_stack):
             if not isinstance(scope.node, cst.BaseComp):
                 scope.bound.update(names)
+                for name in names:
+                    scope.assignments.setdefault(name, []).append(node.value)
                 break
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
@@ -338,7 +373,7 @@ class ScopeTracker(cst.BatchableCSTVisitor):
     def visit_Global(self, node: cst.Global) -> None:
         self.scope_stack[-1].declared_global.update(item.name.value for item in node.names)
 
-    def _note_self_assignment(self, target: cst.BaseExpression, value: cst.BaseExpression | None = None) -> None:
+    def _note_self_assignment(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
         # Only `self.<attr> = ...` in a method: what the instance attribute holds.
         if not (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)):
             return
@@ -348,11 +383,5 @@ class ScopeTracker(cst.BatchableCSTVisitor):
         params = positional_parameters(scope.node.params)
         if not params or params[0].name.value != target.value.value:
             return
-        if value is None:
-            statement = self.statement
-            if isinstance(statement, cst.SimpleStatementLine | cst.SimpleStatementSuite):
-                for small in statement.body:
-                    if isinstance(small, cst.Assign) and any(t.target is target for t in small.targets):
-                        value = small.value
         if value is not None:
             scope.parent.self_assignments.setdefault(target.attr.value, []).append(value)

@@ -128,17 +128,16 @@ class ScopeTracker(cst.BatchableCSTVisitor):
 
     # --- What rules ask ------------------------------------------------------------------
 
-    @property
-    def scope(self) -> ScopeInfo:
+    # Methods, not properties: libcst's `get_visitors` reads every attribute of a visitor.
+    def current_scope(self) -> ScopeInfo:
         """The scope being visited."""
         return self.scope_stack[-1]
 
-    @property
     def module_scope(self) -> ScopeInfo:
-        return self.scopes[id(self._module)]
+        """The module's own scope."""
+        return self.scope_stack[0] if self.scope_stack else self.scopes[id(self._module)]
 
-    @property
-    def statement(self) -> Statement | None:
+    def current_statement(self) -> Statement | None:
         """The innermost statement being visited (a simple line or a compound statement)."""
         return self.statement_stack[-1] if self.statement_stack else None
 
@@ -148,7 +147,7 @@ class ScopeTracker(cst.BatchableCSTVisitor):
         Class bodies are skipped for code nested in them, as Python does.
         """
         if name in scope.declared_global:
-            module = self.module_scope
+            module = self.scopes[id(self._module)]
             return module if name in module.bound else None
         current: ScopeInfo | None = scope
         first = True
@@ -326,7 +325,7 @@ class ScopeTracker(cst.BatchableCSTVisitor):
             self.scope_stack[-1].bound.update(target_names(node.target))
 
     def _assigned_value(self, target: cst.AssignTarget) -> cst.BaseExpression | None:
-        statement = self.statement
+        statement = self.current_statement()
         if isinstance(statement, cst.SimpleStatementLine | cst.SimpleStatementSuite):
             for small in statement.body:
                 if isinstance(small, cst.Assign) and any(t is target for t in small.targets):

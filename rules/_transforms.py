@@ -204,13 +204,13 @@ class TransformTracker(ScopeTracker):
                     else [function]
                 )
                 for each in functions:
-                    self.applications.append(Application(transform, each, self.scope, node, keywords, node))
+                    self.applications.append(Application(transform, each, self.current_scope(), node, keywords, node))
             return
         callback = HOST_CALLBACKS.get(qualname)
         if callback is not None:
             function = argument(node, *callback)
             if function is not None:
-                self.host_functions.append((function, self.scope))
+                self.host_functions.append((function, self.current_scope()))
 
     # --- Resolving functions ------------------------------------------------------------
 

@@ -265,16 +265,16 @@ class HostRngInTracedCode(TransformTracker, Rule):
         if qualname is not None:
             which = _host_rng.global_draw(qualname)
             if which is not None:
-                self._candidates.append(_Candidate(node, self.scope, which, self._order))
+                self._candidates.append(_Candidate(node, self.current_scope(), which, self._order))
             elif qualname in _host_rng.GLOBAL_SEEDERS.values():
-                function = self.scope.enclosing_function()
+                function = self.current_scope().enclosing_function()
                 if function is not None:
                     self._seeds.append((id(function.node), "numpy" if qualname.startswith("numpy") else "python", self._order))
             return
         if isinstance(func, cst.Attribute) and func.attr.value in _host_rng.GENERATOR_DRAW_METHODS:
-            self._candidates.append(_Candidate(node, self.scope, None, self._order))
+            self._candidates.append(_Candidate(node, self.current_scope(), None, self._order))
         if isinstance(func, cst.Name | cst.Attribute):
-            self._calls.append((node, self.scope))
+            self._calls.append((node, self.current_scope()))
 
     # --- Which functions are traced -----------------------------------------------------
 

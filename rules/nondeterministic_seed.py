@@ -294,12 +294,12 @@ class NondeterministicSeed(ScopeTracker, Rule):
         if self.context.qualname(node.func) not in CONSTRUCTORS:
             return
         # Comprehensions run in the scope around them, with their targets shadowing its names.
-        scope = self.scope
+        scope = self.current_scope()
         shadowed: set[str] = set()
         while isinstance(scope.node, cst.BaseComp) and scope.parent is not None:
             shadowed |= scope.bound
             scope = scope.parent
-        where = id(scope.node) if isinstance(scope.node, cst.Lambda) else id(self.statement)
+        where = id(scope.node) if isinstance(scope.node, cst.Lambda) else id(self.current_statement())
         self._targets.setdefault(id(scope.node), {}).setdefault(where, []).append((node, frozenset(shadowed)))
 
     def leave_Module(self, original_node: cst.Module) -> None:

@@ -64,7 +64,9 @@ class ScopeInfo:
     self_assignments: dict[str, list[cst.BaseExpression]] = field(default_factory=dict)
     # Values assigned to plain names in this scope (`name = value`, `name: T = value`), by name.
     assignments: dict[str, list[cst.BaseExpression]] = field(default_factory=dict)
-    # Names bound in ways whose value is not recorded (`for`, `with`, unpacking, `+=`, imports).
+    # Names bound by unpacking (`a, b = value`): the value unpacked, by name.
+    unpacked: dict[str, list[cst.BaseExpression]] = field(default_factory=dict)
+    # Names bound in ways whose value is not recorded (`for`, `with`, `+=`, imports, `except`).
     opaque: set[str] = field(default_factory=set)
 
     def parameter(self, name: str) -> cst.Param | None:
@@ -313,9 +315,15 @@ class ScopeTracker(cst.BatchableCSTVisitor):
     # --- Bindings ------------------------------------------------------------------------
 
     def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-        value = self._assigned_value(node) if isinstance(node.target, cst.Name) else None
-        self._bind(target_names(node.target), value)
-        self._note_self_assignment(node.target, value if value is not None else self._assigned_value(node))
+        value = self._assigned_value(node)
+        if isinstance(node.target, cst.Tuple | cst.List) and value is not None:
+            scope = self.scope_stack[-1]
+            for name in target_names(node.target):
+                scope.bound.add(name)
+                scope.unpacked.setdefault(name, []).append(value)
+            return
+        self._bind(target_names(node.target), value if isinstance(node.target, cst.Name) else None)
+        self._note_self_assignment(node.target, value)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:

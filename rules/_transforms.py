@@ -223,7 +223,14 @@ class TransformTracker(ScopeTracker):
         if isinstance(expression, cst.Lambda):
             return [(expression, 0, frozenset())]
         if isinstance(expression, cst.Name):
-            return [(d, 0, frozenset()) for d in self.definitions_of(expression.value, scope) if isinstance(d, cst.FunctionDef)]
+            found = [(d, 0, frozenset()) for d in self.definitions_of(expression.value, scope) if isinstance(d, cst.FunctionDef)]
+            owner = self.binding_scope(expression.value, scope)
+            if owner is not None and expression.value not in owner.opaque and expression.value not in owner.unpacked:
+                # `step = functools.partial(f, cfg)` or `f = lambda x: ...`, then `jax.jit(step)`.
+                for value in owner.assignments.get(expression.value, []):
+                    if isinstance(value, cst.Lambda | cst.Call):
+                        found.extend(self.resolve_function(value, owner, depth + 1))
+            return found
         if isinstance(expression, cst.Attribute) and isinstance(expression.value, cst.Name):
             owner = scope.enclosing_class()
             function = scope.enclosing_function()
@@ -232,8 +239,9 @@ class TransformTracker(ScopeTracker):
             params = function.node.params.params
             if not params or params[0].name.value != expression.value.value:
                 return []
+            # A bound method: its first parameter is the instance.
             return [
-                (d, 0, frozenset())
+                (d, 1, frozenset())
                 for d in owner.definitions.get(expression.attr.value, [])
                 if isinstance(d, cst.FunctionDef)
             ]

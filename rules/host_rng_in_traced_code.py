@@ -381,7 +381,7 @@ class HostRngInTracedCode(TransformTracker, Rule):
                 return f"a generator passed in as `{name}`"
             return None
         values = owner.assignments.get(name, [])
-        if not values or name in owner.opaque:
+        if not values or name in owner.opaque or name in owner.unpacked:
             return None
         for value in values:
             made = _host_rng.generator_construction(value, self.context) if isinstance(value, cst.Call) else None
@@ -398,7 +398,7 @@ class HostRngInTracedCode(TransformTracker, Rule):
             return _host_rng.generator_construction(value, self.context) is not None
         if isinstance(value, cst.Name):
             owner = self.binding_scope(value.value, scope)
-            if owner is None or value.value in owner.opaque:
+            if owner is None or value.value in owner.opaque or value.value in owner.unpacked:
                 return False
             param = owner.parameter(value.value)
             if param is not None:

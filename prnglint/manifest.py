@@ -218,6 +218,7 @@ RULES: tuple[RuleInfo, ...] = (
         applies_to_notebooks=True,
         options={},
         custom_filter=False,
+        reads_suppressions=False,
     ),
     RuleInfo(
         code='PRN009',
@@ -247,6 +248,7 @@ RULES: tuple[RuleInfo, ...] = (
         applies_to_notebooks=True,
         options={},
         custom_filter=False,
+        reads_suppressions=False,
     ),
     RuleInfo(
         code='PRN011',

@@ -20,8 +20,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from prnglint.engine import Rule
 
-# The repository's docs folder (prnglint/ sits at the top of the repository).
-DEFAULT_PATH = Path(__file__).resolve().parent.parent / "docs" / "rules.md"
+# The repository's docs folder (prnglint/ sits at the top of the repository, for an
+# editable install); from an installed copy, the docs folder of the current one.
+_REPOSITORY = Path(__file__).resolve().parent.parent
+DEFAULT_PATH = (_REPOSITORY if (_REPOSITORY / "pyproject.toml").is_file() else Path.cwd()) / "docs" / "rules.md"
 
 _FIX = {None: "none", "safe": "safe", "unsafe": "unsafe"}
 

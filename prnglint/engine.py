@@ -40,7 +40,7 @@ from prnglint.diagnostics import (
 from prnglint.names import ImportResolver
 from prnglint.manifest import rule_url
 from prnglint.prefilter import rules_that_may_fire, words_occur
-from prnglint.source import SourceFile, line_offsets, parse_problem, size_problem, split_lines
+from prnglint.source import SourceFile, line_offsets, parse_problem, quiet_compile, size_problem, split_lines
 from prnglint.suppress import Suppressions
 
 if TYPE_CHECKING:
@@ -686,7 +686,7 @@ def _render_in_place(
 def _syntax_error(filename: str, text: str, exc: cst.ParserSyntaxError) -> Diagnostic:
     """An E999 diagnostic; CPython's own parser words it and places it best when it agrees."""
     try:
-        compile(text, filename, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+        quiet_compile(text, filename, ast.PyCF_ONLY_AST)
     except SyntaxError as error:
         return error_at(filename, SYNTAX_ERROR, f"syntax error: {error.msg}", error.lineno or 1, error.offset or 1)
     except (ValueError, RecursionError, MemoryError):

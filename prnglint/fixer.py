@@ -13,6 +13,7 @@ linter's `--fix` must never make a file worse.
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -22,7 +23,7 @@ import libcst as cst
 
 from prnglint.diagnostics import INTERNAL_ERROR, IO_ERROR, Applicability, Diagnostic, Edit, Location, internal_error, io_error
 from prnglint.engine import Rule, apply_edits, deep_recursion, lint_source
-from prnglint.source import SourceError, SourceFile, decode_source, parse_problem, read_source, size_problem, split_lines
+from prnglint.source import SourceError, SourceFile, decode_source, parse_problem, quiet_compile, read_source, size_problem, split_lines
 from prnglint.writer import WriteError, write_atomically
 
 MAX_ROUNDS = 10
@@ -115,7 +116,7 @@ def _fix_source(
                 f"fixes did not converge after {max_rounds} rounds (still changing: {codes}); "
                 "the file is left unchanged; please report it",
             )
-        edits = _edits_of(chosen, newline)
+        edits = _edits_of(chosen, newline, text)
         try:
             candidate = apply_edits(text, edits)
         except (ValueError, IndexError) as exc:
@@ -216,26 +217,38 @@ def _fix_start(diagnostic: Diagnostic) -> tuple[int, int]:
     return (first.location.row, first.location.column)
 
 
-def _edits_of(chosen: Sequence[Diagnostic], newline: str) -> list[Edit]:
-    """The edits of the chosen fixes, shared ones once, line endings matched to the file."""
+def _edits_of(chosen: Sequence[Diagnostic], newline: str, text: str | None = None) -> list[Edit]:
+    """The edits of the chosen fixes, shared ones once, line endings matched to the file.
+
+    With `text`, an edit takes the line ending of the line it lands on, so
+    that a file with mixed line endings keeps each region's own; `newline`
+    (the file's dominant ending) serves where that line has none.
+    """
     seen: set[tuple[int, int, int, int, str]] = set()
     edits: list[Edit] = []
+    lines = split_lines(text) if text is not None and "\r" in text else None
     for diagnostic in chosen:
         assert diagnostic.fix is not None
         for edit in diagnostic.fix.edits:
             if _identity(edit) in seen:
                 continue
             seen.add(_identity(edit))
-            edits.append(_with_newline(edit, newline))
+            ending = newline
+            if lines is not None and 0 < edit.location.row <= len(lines):
+                line = lines[edit.location.row - 1]
+                ending = "\r\n" if line.endswith("\r\n") else "\n" if line.endswith("\n") else "\r" if line.endswith("\r") else newline
+            edits.append(_with_newline(edit, ending))
     return edits
 
 
 def _with_newline(edit: Edit, newline: str) -> Edit:
     """Write a rule's bare `\\n` as the file's own line ending, so CRLF files stay CRLF."""
-    if newline == "\n" or "\n" not in edit.content:
+    if "\n" not in edit.content:
         return edit
-    content = edit.content.replace("\r\n", "\n").replace("\n", newline)
-    return Edit(content, edit.location, edit.end_location)
+    content = edit.content.replace("\r\n", "\n")
+    if newline != "\n":
+        content = content.replace("\n", newline)
+    return edit if content == edit.content else Edit(content, edit.location, edit.end_location)
 
 
 def _parse_problem(text: str, filename: str, must_compile: bool) -> str | None:
@@ -251,7 +264,7 @@ def _parse_problem(text: str, filename: str, must_compile: bool) -> str | None:
         return "the code nests too deeply to parse"
     if must_compile:
         try:
-            compile(text, filename, "exec", dont_inherit=True)
+            quiet_compile(text, filename)
         except SyntaxError as exc:
             return f"line {exc.lineno}: {exc.msg}"
         except (ValueError, RecursionError, MemoryError) as exc:
@@ -276,7 +289,7 @@ def _encoding_problem(source: SourceFile, text: str) -> str | None:
 
 def _compiles(text: str, filename: str) -> bool:
     try:
-        compile(text, filename, "exec", dont_inherit=True)
+        quiet_compile(text, filename)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return True
@@ -390,16 +403,33 @@ def fix_files(
     """
     from prnglint.workers import exit_cleanly_on_termination
 
+    # One file reached by two names (a symbolic link, a hard link) is fixed
+    # once, by the first; the others are fixed after it, so that two workers
+    # never race each other on one file, and see that nothing is left to do.
+    first: list[int] = []
+    again: list[int] = []
+    seen: set[tuple[int, int]] = set()
+    for index, task in enumerate(tasks):
+        try:
+            info = os.stat(task.path)
+            identity = (info.st_dev, info.st_ino)
+        except OSError:
+            first.append(index)
+            continue
+        (again if identity in seen else first).append(index)
+        seen.add(identity)
     # SIGTERM or SIGHUP (`timeout`, a closed terminal) while a file is being written must not leave it half-way.
     with exit_cleanly_on_termination():
-        return _fix_files(tasks, options, unsafe=unsafe, write=write, jobs=jobs)
+        outcomes = dict(zip(first, _fix_files([tasks[i] for i in first], options, unsafe=unsafe, write=write, jobs=jobs)))
+        for index in again:
+            outcomes[index] = _fix_task(tasks[index], options, unsafe, write)
+    return [outcomes[index] for index in range(len(tasks))]
 
 
 def _fix_files(tasks: Sequence[FixTask], options: Mapping[str, Any] | None, *, unsafe: bool, write: bool, jobs: int) -> list[FileFix]:
     workers = min(jobs, len(tasks))
     if workers < 2 or len(tasks) < POOL_MIN_FILES:
         return [_fix_task(task, options, unsafe, write) for task in tasks]
-    import os
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
 

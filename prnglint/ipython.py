@@ -55,7 +55,44 @@ def _is_escape(body: str) -> bool:
     stripped = body.strip()
     if not stripped or stripped.startswith("#"):
         return False
-    return _ESCAPE.match(body) is not None or _HELP.match(body) is not None
+    return _ESCAPE.match(body) is not None or _HELP.match(body) is not None or _is_automagic(stripped)
+
+
+# IPython's line magics and shell aliases that its `automagic` (on by
+# default) runs without the `%`: `pip install jax`, `cd ..`, `load_ext autoreload`.
+AUTOMAGICS = frozenset(
+    """
+    alias autoawait autocall automagic autoreload autosave bookmark cat cd clear colors conda config cp cpaste
+    debug dhist dirs doctest_mode ed edit env gui hist history killbgscripts ldir less lf lk ll load load_ext
+    loadpy logoff logon logstart logstate logstop ls lsmagic lx macro magic man matplotlib mkdir more mv
+    notebook page pastebin pdb pdef pdoc pfile pinfo pinfo2 pip popd pprint precision prun psearch psource
+    pushd pwd pycat pylab quickref recall rehashx reload_ext rep rerun reset reset_selective rm rmdir run save
+    sc set_env store sx system tb tensorboard time timeit unalias unload_ext who who_ls whos xdel xmode
+    """.split()
+)
+_AUTOMAGIC = re.compile(r"([A-Za-z_]\w*)[ \t]+(\S.*)$")
+# What follows a name that makes the line Python, not a magic: an assignment, an operator, a call, an index.
+_PYTHON_CONTINUATION = re.compile(r"(?:[-+*/%&|^@<>]*=|[(\[,:;.](?!\.)|(?:and|or|in|is|not|if|else|for)\b)")
+
+
+def _is_automagic(stripped: str) -> bool:
+    """A line such as ``pip install jax``: a magic's name, then words that are not Python continuing it."""
+    match = _AUTOMAGIC.match(stripped)
+    if match is None or match.group(1) not in AUTOMAGICS:
+        return False
+    rest = match.group(2)
+    if _PYTHON_CONTINUATION.match(rest):
+        return False
+    if re.match(r"--?[A-Za-z]|[/~][^\s=]", rest):
+        # `ls -la`, `cd /tmp`: options and paths, though `ls - la` and `cd / tmp` would be Python.
+        return True
+    try:
+        compile(stripped, "<cell>", "exec", dont_inherit=True)
+    except SyntaxError:
+        return True
+    except (ValueError, RecursionError, MemoryError):
+        return False
+    return False
 
 
 def _scan(body: str, depth: int, quote: str | None) -> tuple[int, str | None, bool]:

@@ -36,7 +36,7 @@ from prnglint.diagnostics import INTERNAL_ERROR, IO_ERROR, Diagnostic, Edit, Fix
 from prnglint.engine import Rule, lint_source
 from prnglint.ipython import PYTHON_CELL_MAGICS, cell_magic_name, escape_lines
 from prnglint.notebook_file import Notebook, NotebookError
-from prnglint.source import SourceError, SourceFile, read_file_bytes, split_lines
+from prnglint.source import SourceError, SourceFile, parse_problem, read_file_bytes, split_lines
 
 __all__ = [
     "Notebook",
@@ -57,13 +57,25 @@ if TYPE_CHECKING:
 
 NOTEBOOK_SUFFIX = ".ipynb"
 
-_CELL_MARK = "# <prnglint notebook cell {}>"
+# The marker lines carry a tag that occurs in no cell of the notebook
+# (`prnglint`, else `prnglint-1`, ...), so that no text of the user's can be
+# taken for one: `{tag}` is filled in first, the number later.
+_CELL_MARK = "# <{tag} notebook cell {{}}>"
 # An escape's first line becomes a statement (it may be the only one of a
 # block); the lines a trailing backslash continues it onto become comments,
 # which may sit at any indentation.
-_MAGIC_MARK = "pass  # <prnglint magic {}>"
-_MAGIC_CONTINUATION_MARK = "# <prnglint magic {}>"
-_MAGIC_MARK_RE = re.compile(r"^[ \t]*(?:pass  )?# <prnglint magic (\d+)>[ \t]*$")
+_MAGIC_MARK = "pass  # <{tag} magic {{}}>"
+_MAGIC_CONTINUATION_MARK = "# <{tag} magic {{}}>"
+_MAGIC_MARK_RE = r"^[ \t]*(?:pass  )?# <{tag} magic (\d+)>[ \t]*$"
+
+
+def _marker_tag(notebook: Notebook) -> str:
+    """`prnglint`, or `prnglint-N` for the least N whose markers no cell's text contains."""
+    tag, number = "prnglint", 0
+    while any(f"<{tag} " in cell.source for cell in notebook.cells):
+        number += 1
+        tag = f"prnglint-{number}"
+    return tag
 # Rules name other lines of the file in their messages as "line N".
 _LINE_REFERENCE = re.compile(r"\bline (\d+)\b")
 
@@ -84,7 +96,8 @@ class Program:
     None for the comment lines that mark where a cell starts; `cells` the
     numbers of the cells in the program, in order; `added_newline` those
     whose last line had no line ending until the program gave it one; and
-    `magics[n]` the IPython line that placeholder `n` stands for.
+    `magics[n]` the IPython line that placeholder `n` stands for; `tag`
+    the word of the marker lines, found in no cell.
     """
 
     text: str
@@ -92,6 +105,7 @@ class Program:
     cells: tuple[int, ...]
     added_newline: frozenset[int]
     magics: tuple[str, ...]
+    tag: str = "prnglint"
 
 
 def build_program(notebook: Notebook) -> Program:
@@ -101,6 +115,10 @@ def build_program(notebook: Notebook) -> Program:
     included: list[int] = []
     added_newline: set[int] = set()
     magics: list[str] = []
+    tag = _marker_tag(notebook)
+    cell_mark = _CELL_MARK.format(tag=tag)
+    magic_mark = _MAGIC_MARK.format(tag=tag)
+    continuation_mark = _MAGIC_CONTINUATION_MARK.format(tag=tag)
     for cell in notebook.cells:
         if cell.kind != "code" or not cell.source.strip():
             continue
@@ -113,7 +131,7 @@ def build_program(notebook: Notebook) -> Program:
             cell_lines[-1] += "\n"
             added_newline.add(cell.number)
         if included:
-            lines.append(_CELL_MARK.format(cell.number) + "\n")
+            lines.append(cell_mark.format(cell.number) + "\n")
             origins.append(None)
         included.append(cell.number)
         escapes = escape_lines(cell_lines)
@@ -123,13 +141,13 @@ def build_program(notebook: Notebook) -> Program:
             if row - 1 in escapes:
                 body = line.rstrip("\r\n")
                 indent = body[: len(body) - len(body.lstrip(" \t"))]
-                mark = _MAGIC_CONTINUATION_MARK if escapes[row - 1] else _MAGIC_MARK
+                mark = continuation_mark if escapes[row - 1] else magic_mark
                 lines.append(f"{indent}{mark.format(len(magics))}{line[len(body):]}")
                 magics.append(line)
             else:
                 lines.append(line)
             origins.append((cell.number, row))
-    return Program("".join(lines), tuple(origins), tuple(included), frozenset(added_newline), tuple(magics))
+    return Program("".join(lines), tuple(origins), tuple(included), frozenset(added_newline), tuple(magics), tag)
 
 
 # --- Linting ----------------------------------------------------------------------
@@ -281,7 +299,9 @@ def fixed_cell_sources(notebook: Notebook, program: Program, fixed_text: str) ->
     longer parses on its own; the notebook must then be left as it was.
     """
     lines = split_lines(fixed_text)
-    marks = {_CELL_MARK.format(number): number for number in program.cells[1:]}
+    cell_mark = _CELL_MARK.format(tag=program.tag)
+    marks = {cell_mark.format(number): number for number in program.cells[1:]}
+    magic_mark = re.compile(_MAGIC_MARK_RE.format(tag=re.escape(program.tag)))
     pieces: dict[int, list[str]] = {program.cells[0]: []}
     current = program.cells[0]
     expected = iter(program.cells[1:])
@@ -300,7 +320,7 @@ def fixed_cell_sources(notebook: Notebook, program: Program, fixed_text: str) ->
     for number, cell_lines in pieces.items():
         original = notebook.cells[number - 1].source
         with_marks = "".join(cell_lines)
-        restored = "".join(_restore_magic(line, program.magics) for line in cell_lines)
+        restored = "".join(_restore_magic(line, program.magics, magic_mark) for line in cell_lines)
         if number in program.added_newline and restored.endswith("\n"):
             restored = restored[:-1]
             if restored.endswith("\r"):
@@ -315,9 +335,24 @@ def fixed_cell_sources(notebook: Notebook, program: Program, fixed_text: str) ->
     return changed
 
 
-def _restore_magic(line: str, magics: Sequence[str]) -> str:
+def _check_parses(notebook: Notebook) -> None:
+    """Raise NotebookError unless the code of `notebook`, as it would be written, parses: every cell, read afresh."""
+    text = build_program(notebook).text
+    problem = parse_problem(text)
+    if problem is None:
+        try:
+            cst.parse_module(text)
+        except cst.ParserSyntaxError as exc:
+            problem = f"line {exc.raw_line}"
+        except RecursionError:
+            problem = "it nests too deeply"
+    if problem is not None:
+        raise NotebookError(f"the fixed notebook's code does not parse ({problem}); the notebook is left unchanged")
+
+
+def _restore_magic(line: str, magics: Sequence[str], mark: re.Pattern[str]) -> str:
     body = line.rstrip("\r\n")
-    match = _MAGIC_MARK_RE.match(body)
+    match = mark.match(body)
     if match is None:
         return line
     return magics[int(match.group(1))]
@@ -358,6 +393,7 @@ def fix_notebook_bytes(
         try:
             after = notebook.with_sources(fixed_cell_sources(notebook, program, result.text))
             fixed = Notebook.parse(before.encode(after), name)
+            _check_parses(fixed)
         except NotebookError as exc:
             failure = Diagnostic(INTERNAL_ERROR, f"cannot fix: {exc}", name, Location(1, 1), Location(1, 1))
             return FileFix(path, name, [*lint_notebook(notebook, rules, options), failure], [], before, notebook.text)

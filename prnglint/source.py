@@ -179,6 +179,14 @@ def symlink_loop_reason(path: Path | str | None) -> str:
     return f"a loop of symbolic links{target}; not read"
 
 
+def quiet_compile(text: str, filename: str, flags: int = 0) -> object:
+    """`compile(text, filename, "exec")` without the warnings the code would cause (`SyntaxWarning` for
+    an invalid escape): those are the code's own business, not lines on prnglint's standard error."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return compile(text, filename, "exec", flags, dont_inherit=True)
+
+
 def size_problem(text: str) -> str | None:
     """Why `text` is too large to parse, or None: see `MAX_PARSE_CHARS`."""
     if len(text) > MAX_PARSE_CHARS:

@@ -6,7 +6,8 @@ import libcst as cst
 
 from prnglint.diagnostics import Applicability
 from prnglint.engine import FixSpec, InsertStatementBefore, Invalid, NodeEdit, Replace, Rule, Valid
-from prnglint.names import dotted_name, import_anchor
+from prnglint.bindings import bindings_of
+from prnglint.names import dotted_name
 
 PRNGKEY = "jax.random.PRNGKey"
 KEY = "jax.random.key"
@@ -201,7 +202,7 @@ class LegacyPRNGKey(Rule):
 
     def _report(self, callee: cst.BaseExpression) -> None:
         written = dotted_name(callee) or "PRNGKey"
-        spelling, edits = self._spelling_of_key()
+        spelling, edits = self._spelling_of_key(callee)
         message = (
             f"`{written}` makes a legacy uint32 key that JAX's key-reuse checker cannot track; "
             f"use `jax.random.key` for a typed key"
@@ -215,23 +216,26 @@ class LegacyPRNGKey(Rule):
             )
         self.report(callee, message, fix=fix)
 
-    def _spelling_of_key(self) -> tuple[str | None, tuple[NodeEdit, ...]]:
+    def _spelling_of_key(self, at: cst.CSTNode) -> tuple[str | None, tuple[NodeEdit, ...]]:
         """How to name `jax.random.key` here, and any import that needs.
 
         Only dotted spellings are used: a bare `key` imported from `jax.random`
         would be shadowed by the many local variables called `key`.
         """
-        aliases = self.context.resolver.aliases
+        # Only names bound before the call runs: not an import further down
+        # (a later notebook cell), nor one inside another function.
+        bindings = bindings_of(self.context.module)
         options = []
-        for local, target in aliases.items():
-            if target in ("jax", "jax.random"):
+        for local in bindings.names_bound_to(KEY):
+            bound, target = bindings.usable(local, at)
+            if bound and target in ("jax", "jax.random"):
                 options.append(local + KEY[len(target) :])
         if options:
             return min(options, key=lambda s: (len(s), s)), ()
-        if "jax" in aliases:
-            # `jax` names something else in this file; no safe spelling.
+        if not bindings.is_free("jax", at):
+            # `jax` names something else here; no safe spelling.
             return None, ()
-        anchor = import_anchor(self.context.module, "jax")
+        anchor = bindings.import_anchor("jax", at)
         if anchor is None:
             return None, ()
         return "jax.random.key", (InsertStatementBefore(anchor, "import jax"),)

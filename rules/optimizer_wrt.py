@@ -6,7 +6,7 @@ import libcst as cst
 
 from prnglint.diagnostics import Applicability
 from prnglint.engine import FixSpec, InsertStatementBefore, Invalid, NodeEdit, Replace, Rule, Valid
-from prnglint.names import import_anchor
+from prnglint.bindings import bindings_of
 
 OPTIMIZER = "flax.nnx.Optimizer"
 PARAM = "flax.nnx.Param"
@@ -220,7 +220,7 @@ class OptimizerWithoutWrt(Rule):
             )
         self.report(node, message, fix=self._fix(node, positional))
 
-    def _fix(self, node: cst.Call, positional: list[cst.Arg]) -> FixSpec:
+    def _fix(self, node: cst.Call, positional: list[cst.Arg]) -> FixSpec | None:
         args = list(node.args)
         edits: list[NodeEdit] = []
         if len(positional) >= 3:
@@ -233,12 +233,15 @@ class OptimizerWithoutWrt(Rule):
             )
             message = "Pass `wrt` as a keyword"
         else:
-            spelling = self.context.resolver.spelling_of(PARAM)
+            # Only names bound before the call runs (not a later import or notebook cell).
+            bindings = bindings_of(self.context.module)
+            spelling = bindings.spelling_of(PARAM, node)
             if spelling is None:
                 spelling = "nnx.Param"
-                anchor = import_anchor(self.context.module, "flax")
-                if anchor is not None:
-                    edits.append(InsertStatementBefore(anchor, "from flax import nnx"))
+                anchor = bindings.import_anchor("flax", node) if bindings.is_free("nnx", node) else None
+                if anchor is None:
+                    return None
+                edits.append(InsertStatementBefore(anchor, "from flax import nnx"))
             new_arg = cst.Arg(
                 keyword=cst.Name("wrt"),
                 value=cst.parse_expression(spelling),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 from pathlib import Path
 
 import pytest
@@ -100,6 +101,7 @@ def test_a_failed_rename_leaves_the_original_and_no_temporary_file(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(writer.os, "replace", refuse)
+    monkeypatch.setattr(writer, "_exchange", refuse)
     with pytest.raises(WriteError, match="no space left on device"):
         write_atomically(path, b"new\n", expected=b"old\n")
     assert path.read_bytes() == b"old\n"
@@ -119,3 +121,26 @@ def test_a_folder_without_room_for_a_temporary_file_is_reported(
     with pytest.raises(WriteError, match="temporary file"):
         write_atomically(path, b"new\n", expected=b"old\n")
     assert path.read_bytes() == b"old\n"
+
+
+def test_a_save_between_the_last_check_and_the_swap_is_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The narrowest window: an editor saves right after the last comparison, before the rename."""
+    path = tmp_path / "m.py"
+    path.write_bytes(b"old\n")
+    checks = []
+    original_check = writer._check_unchanged
+
+    def check_then_save(target: Path, expected: bytes) -> None:
+        original_check(target, expected)
+        checks.append(target)
+        if len(checks) == 2:  # the check under the lock, just before the swap
+            (tmp_path / ".save").write_bytes(b"saved by the editor\n")
+            os.replace(tmp_path / ".save", path)
+
+    monkeypatch.setattr(writer, "_check_unchanged", check_then_save)
+    if sys.platform != "linux":
+        pytest.skip("the swap that closes this window is Linux's renameat2")
+    with pytest.raises(WriteError, match="changed on disk"):
+        write_atomically(path, b"fixed\n", expected=b"old\n")
+    assert path.read_bytes() == b"saved by the editor\n"
+    assert _leftovers(tmp_path) == []

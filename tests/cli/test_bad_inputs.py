@@ -222,7 +222,8 @@ def test_workers_die_with_the_main_process(tmp_path: Path, sig: signal.Signals, 
         time.sleep(0.3)
         process.send_signal(sig)
         process.wait(timeout=30)
-        assert wait_until(lambda: not alive(workers), timeout=20), f"workers left running: {alive(workers)}"
+        # A worker inside a long native parse handles the signal when the parse returns: allow for a loaded machine.
+        assert wait_until(lambda: not alive(workers), timeout=90), f"workers left running: {alive(workers)}"
     finally:
         kill_group(process.pid)
         process.wait(timeout=30)

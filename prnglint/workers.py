@@ -64,9 +64,10 @@ def die_with_parent(parent: int) -> None:
 def _exit_on_signal(signum: int, frame: object) -> None:
     # Not SystemExit: the pool's worker loop would catch it and wait for more
     # work from a parent that is gone. A fixed file half written is removed first.
-    from prnglint.writer import remove_temporary_files
-
-    remove_temporary_files()
+    # No import here: the signal may arrive while an import holds its lock.
+    writer = sys.modules.get("prnglint.writer")
+    if writer is not None:
+        writer.remove_temporary_files()
     os._exit(128 + signum)
 
 

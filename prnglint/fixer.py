@@ -441,7 +441,13 @@ def _fix_files(tasks: Sequence[FixTask], options: Mapping[str, Any] | None, *, u
         pool = ProcessPoolExecutor(
             max_workers=workers, mp_context=pool_context(), initializer=start_worker, initargs=(os.getpid(),)
         )
-        futures = {pool.submit(_fix_task, task, options, unsafe, write): index for index, task in enumerate(tasks)}
+        futures = {}
+        for index, task in enumerate(tasks):
+            try:
+                futures[pool.submit(_fix_task, task, options, unsafe, write)] = index
+            except BrokenProcessPool:
+                # A worker crashed before every file was handed out: the rest are fixed one by one below.
+                orphaned.append(index)
     except OSError:
         # No processes to be had (a sandbox, a process limit): fix here instead.
         return [_fix_task(task, options, unsafe, write) for task in tasks]

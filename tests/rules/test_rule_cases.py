@@ -48,7 +48,7 @@ def load_cases(code: str) -> list[Case]:
     folder = HERE / f"{SUITES[code]}_cases"
     expect = re.compile(rf"#\s*expect:\s*{code}\b")
     cases = []
-    for path in sorted(folder.glob("*.py")):
+    for path in sorted(p for p in folder.glob("*.py") if p.name != "conftest.py"):
         text = path.read_text(encoding="utf-8")
         case = Case(code, path.stem, text, [])
         for number, line in enumerate(text.splitlines(), start=1):

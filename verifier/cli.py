@@ -313,15 +313,19 @@ def main(argv: list[str] | None = None) -> int:
 
 def verify(args: argparse.Namespace, settings: Any, started: float, janitor: Janitor | None = None) -> int:
     """Run the workers, then report; the exit code of the run."""
-    from prnglint.verifier import report, runner
+    from prnglint.verifier import report, runner, static
 
+    targets = {subject: spec for subject, spec in settings.targets.items() if subject in settings.subjects and subject not in REFERENCES}
+    # The linter reads the targets' code while the workers train it.
+    lint = static.BackgroundLint(targets, settings.search_path) if targets else None
     with ProgressDisplay(settings.progress) as display:
         try:
             workers = runner.run(settings, display.on_event, janitor.watch_group if janitor is not None else None)
         except runner.RunError as error:
             display.close()
             return fail(args, str(error))
-    data = report.build(settings, workers, time.perf_counter() - started, environment.cpu_affinity())
+    findings = lint.result() if lint is not None else None
+    data = report.build(settings, workers, time.perf_counter() - started, environment.cpu_affinity(), findings)
     problems: list[str] = []
     if args.plot is not None:
         try:

@@ -14,11 +14,18 @@ symptom, never to assume it:
 * PRN003 (key consumed twice): the fixture's own source with one edit, so that
   ``sample_batch`` draws inputs and noise from the same key. Observed under
   ``jax.debug_key_reuse(True)``: tracing the step raises ``KeyReuseError``.
+* PRN006 (host RNG in traced code): ``contrast_host_rng.py`` makes each
+  step's batch key from NumPy's global RNG inside a jitted function. Observed:
+  the key is the same at every step (drawn once, at trace time), so every
+  step trains on the same batch.
+* PRN008 (one seed for two streams): ``contrast_seed_reused.py`` makes the
+  data key and the dropout key each from the seed. Observed: the two streams
+  are one key, and their draws are identical.
 * PRN004 (``nnx.Optimizer`` without ``wrt=``): the NNX fixture's source with
   ``wrt=nnx.Param`` removed. Observed: building the training raises
   ``TypeError``. Equinox has no ``nnx.Optimizer``, so it has no PRN004 variant.
 
-PRN001 and PRN002 wrap the reference object so that they run its compiled
+PRN001, PRN002, PRN006 and PRN008 wrap the reference object so that they run its compiled
 step (a variant costs no compilation); they are loaded from their files as new
 modules, as a fresh process would import them. PRN003 and PRN004 fail before
 anything is compiled, so they can afford a whole copy of the fixture module.
@@ -52,6 +59,8 @@ RULE_TITLES: dict[str, str] = {
     "PRN002": "key as a default value",
     "PRN003": "key consumed twice",
     "PRN004": "nnx.Optimizer without wrt=",
+    "PRN006": "host RNG in traced code",
+    "PRN008": "one seed for two streams",
 }
 
 _loaded = 0
@@ -79,6 +88,16 @@ def module_key_variant(reference: Any, tag: str) -> Any:
 def key_default_variant(reference: Any, tag: str) -> Any:
     """PRN002: the reference with its data key as a default of ``init`` (a fresh module)."""
     return load_file_as_new_module("contrast_key_default.py", tag).DefaultKeyTraining(reference)
+
+
+def host_rng_variant(reference: Any, tag: str) -> Any:
+    """PRN006: the reference with its batch keys from NumPy's RNG under ``jax.jit`` (a fresh module)."""
+    return load_file_as_new_module("contrast_host_rng.py", tag).HostRngTraining(reference)
+
+
+def seed_reused_variant(reference: Any, tag: str) -> Any:
+    """PRN008: the reference with two of its streams made from the one seed (a fresh module)."""
+    return load_file_as_new_module("contrast_seed_reused.py", tag).SeedReusedTraining(reference)
 
 
 def edited_line(module: ModuleType, rule: str) -> tuple[str, str]:

@@ -195,6 +195,22 @@ def check_step_result(result: Any, before: Any) -> None:
         )
 
 
+def check_global(state: Any) -> None:
+    """``ProtocolError`` if a leaf of a job's state lives on this process's devices only.
+
+    Orbax can save only global arrays in a job of several processes; a state
+    made of host-local arrays fails deep inside it otherwise.
+    """
+    if jax.process_count() == 1:
+        return
+    for path, leaf in jax.tree_util.tree_flatten_with_path(state)[0]:
+        if isinstance(leaf, jax.Array) and leaf.is_fully_addressable:
+            raise ProtocolError(
+                f"init(seed) returned host-local arrays in a job of {jax.process_count()} processes: "
+                f"state{jax.tree_util.keystr(path)} lives on {', '.join(str(d) for d in leaf.devices())} of this process only"
+            )
+
+
 def committed_flags(state: Any) -> Any:
     """For every leaf, whether it is committed to a device (``jax.Array.committed``)."""
     return jax.tree.map(lambda leaf: bool(getattr(leaf, "committed", True)), state)
@@ -509,6 +525,48 @@ def run_contrasts(
             "fixed": observe(trace_reference, jax.errors.KeyReuseError),
         }
 
+    # Few steps are enough: the symptoms show at once.
+    probe_steps = min(3, steps)
+
+    with timings.phase("contrast PRN006"):
+        variant = contrasts.host_rng_variant(reference, subject)
+        state = variant.init(seed)
+        fixed_state = reference.init(seed)
+        fixed_keys: list[np.ndarray] = []
+        for _ in range(probe_steps):
+            state, _ = variant.step(state)
+            fixed_keys.append(np.asarray(jax.random.key_data(fixed_state["data_key"])))
+            fixed_state, _ = reference.step(fixed_state)
+        block((state, fixed_state))
+        observed["PRN006"] = {
+            "steps": probe_steps,
+            "distinct_batch_keys": len({key.tobytes() for key in variant.used_keys}),
+            "fixed_distinct_data_keys": len({key.tobytes() for key in fixed_keys}),
+        }
+
+    with timings.phase("contrast PRN008"):
+        variant = contrasts.seed_reused_variant(reference, subject)
+
+        def two_streams(state: Any) -> dict[str, Any]:
+            leaves = dict((jax.tree_util.keystr(path), leaf) for path, leaf in jax.tree_util.tree_flatten_with_path(state)[0])
+            first, second = (jax.tree_util.keystr(path) for path in contrasts_paths(state)[:2])
+            # Draws from clones: the state's own keys stay unconsumed for its steps.
+            draws = [np.asarray(jax.random.normal(jax.random.clone(leaves[name]), (3,))) for name in (first, second)]
+            return {"paths": [first, second], "same_key": same_key_data(leaves[first], leaves[second]),
+                    "identical_draws": bool(np.array_equal(*draws)), "draws": [[round(float(v), 4) for v in d] for d in draws]}
+
+        state = variant.init(seed)
+        observed_variant = two_streams(state)
+        still_equal = 0
+        for _ in range(probe_steps):
+            state, _ = variant.step(state)
+            first, second = observed_variant["paths"]
+            leaves = dict((jax.tree_util.keystr(path), leaf) for path, leaf in jax.tree_util.tree_flatten_with_path(state)[0])
+            still_equal += same_key_data(leaves[first], leaves[second])
+        block(state)
+        observed["PRN008"] = {**observed_variant, "steps": probe_steps, "still_equal_after_steps": still_equal,
+                              "fixed": two_streams(reference.init(seed))}
+
     with timings.phase("contrast PRN004"):
         if "PRN004" in applicable_rules(module):
             before, after = contrasts.edited_line(module, "PRN004")
@@ -558,6 +616,16 @@ def locate_reused_keys(training: Any, error: BaseException) -> dict[str, Any]:
                 continue
             reused.append(jax.tree_util.keystr(path))
     return {"step": number, "kind": "consumed twice in one step", "paths": reused}
+
+
+def contrasts_paths(state: Any) -> list[Any]:
+    """Tree paths of the typed keys of a state (the streams the PRN008 variant makes from one seed)."""
+    return [path for path, leaf in jax.tree_util.tree_flatten_with_path(state)[0] if is_typed_key(leaf)]
+
+
+def same_key_data(first: Any, second: Any) -> bool:
+    """Whether two typed keys hold the same bits."""
+    return bool(np.array_equal(np.asarray(jax.random.key_data(first)), np.asarray(jax.random.key_data(second))))
 
 
 def applicable_rules(module: Any) -> list[str]:
@@ -774,6 +842,8 @@ def distributed(job: dict[str, Any], emit: Emit, show_progress: bool) -> dict[st
     result: dict[str, Any] = {"subject": subject, "name": training_name(training, job["target"]), "process_index": jax.process_index()}
 
     progress = Progress(emit, show_progress, f"{subject}: {jax.process_count()}-process job, uninterrupted", steps)
+    with timings.phase("init"):
+        check_global(block(training.init(seed)))
     checkpoints = open_checkpoints(directory / "reference")
     run = uninterrupted_run(training, seed, steps, resume_at, checkpoints, timings=timings, progress=progress)
     checkpoints.close()

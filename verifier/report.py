@@ -43,6 +43,8 @@ class Scenario:
     diagnosis: str | None = None
     # The training's name as the report shows it (the subject for the references).
     training: str | None = None
+    # Static findings of the target's code that explain a failed proof.
+    findings: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
 
 def state_path(path: str) -> str:
@@ -362,6 +364,37 @@ def judge_contrasts(subject: str, primary: dict[str, Any], replica: dict[str, An
         }
     )
 
+    variant = observed.get("PRN006")
+    if variant is not None:
+        n = variant["steps"]
+        rows.append(
+            {
+                "rule": "PRN006",
+                "symptom_observed": variant["distinct_batch_keys"] == 1 and variant["fixed_distinct_data_keys"] == n,
+                "variant": f"batch key from NumPy's RNG inside jax.jit, {n} steps: {variant['distinct_batch_keys']} distinct "
+                "key(s) (drawn once, at trace time: the same batch every step)",
+                "fixed": f"the state's data key over the same {n} steps: {variant['fixed_distinct_data_keys']} distinct keys",
+                "observed": variant,
+            }
+        )
+
+    variant = observed.get("PRN008")
+    if variant is not None:
+        fixed = variant["fixed"]
+        first, second = (state_path(path) for path in variant["paths"])
+        rows.append(
+            {
+                "rule": "PRN008",
+                "symptom_observed": variant["same_key"] and variant["identical_draws"] and not fixed["identical_draws"],
+                "variant": f"{first} and {second} both made by key(seed): same key {variant['same_key']}, first draws "
+                f"{variant['draws'][0]} and {variant['draws'][1]} (identical: {variant['identical_draws']}); still the "
+                f"same key after {variant['still_equal_after_steps']} of {variant['steps']} steps",
+                "fixed": f"split from one key: same key {fixed['same_key']}, first draws {fixed['draws'][0]} and "
+                f"{fixed['draws'][1]} (identical: {fixed['identical_draws']})",
+                "observed": variant,
+            }
+        )
+
     variant = observed["PRN004"]
     if variant.get("applicable", True):
         fixed = variant["fixed"]
@@ -376,6 +409,7 @@ def judge_contrasts(subject: str, primary: dict[str, Any], replica: dict[str, An
     else:
         rows.append({"rule": "PRN004", "symptom_observed": None, "variant": "not applicable: " + variant["reason"], "fixed": "-"})
 
+    rows.sort(key=lambda row: row["rule"])
     for row in rows:
         row["title"] = RULE_TITLES[row["rule"]]
     applicable = [row for row in rows if row["symptom_observed"] is not None]
@@ -427,10 +461,34 @@ def judge_integrity(subject: str, primary: dict[str, Any], replica: dict[str, An
     )
 
 
+DISTRIBUTED_PROTOCOL = (
+    "with --processes N, make_training() runs in each of N processes after jax.distributed.initialize, so init(seed) "
+    "must return global arrays (e.g. jax.jit(init, out_shardings=NamedSharding(mesh, PartitionSpec())) over a mesh "
+    "with one device per process) and step must keep the processes consistent (e.g. jax.shard_map with a pmean of "
+    "the gradients); the reference trainings in prnglint.fixtures show one way"
+)
+
+
 def judge_distributed(subject: str, workers: list[Worker], settings: Settings) -> list[Scenario]:
     """Rerun and resume inside a job of several processes, from every process's fingerprints."""
-    results = _all_results(workers, f"{subject}/distributed")
     p = settings.processes
+    abandoned = next((w.abandoned for w in workers if w.abandoned), None)
+    if abandoned is not None:
+        first_line = abandoned.strip().splitlines()[0]
+        reason = f"the training could not run as a jax.distributed job of {p} processes: {first_line}"
+        return [
+            Scenario(
+                subject,
+                f"{proof} ({p} processes)",
+                False,
+                f"{p}-process job given up; the single-process proofs above are complete",
+                reason,
+                {"error": abandoned},
+                DISTRIBUTED_PROTOCOL,
+            )
+            for proof in ("rerun", "resume")
+        ]
+    results = _all_results(workers, f"{subject}/distributed")
     first = [r["uninterrupted"]["fingerprint"] for r in results]
     second = [r["rerun"]["fingerprint"] for r in results]
     resumed = [r["resume"]["fingerprint"] for r in results]
@@ -547,8 +605,16 @@ def display_names(settings: Settings, workers: list[Worker]) -> dict[str, str]:
     }
 
 
-def build(settings: Settings, workers: list[Worker], wall_seconds: float, parent_affinity: list[int] | None) -> dict[str, Any]:
-    """The report of a finished run."""
+def build(
+    settings: Settings,
+    workers: list[Worker],
+    wall_seconds: float,
+    parent_affinity: list[int] | None,
+    static: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The report of a finished run; ``static`` holds the targets' lint (see ``static.py``)."""
+    from prnglint.verifier.static import explaining
+
     scenarios: list[Scenario] = [environment_check(workers, parent_affinity)]
     losses: dict[str, dict[str, Any]] = {}
     shown = display_names(settings, workers)
@@ -559,9 +625,12 @@ def build(settings: Settings, workers: list[Worker], wall_seconds: float, parent
         found = judge_single(subject, primary, replica, settings)
         if settings.processes > 1 and subject in settings.distributed_subjects:
             found += judge_distributed(subject, workers, settings)
+        lint = (static or {}).get(subject)
         for scenario in found:
             scenario.subject = shown[subject]
             scenario.training = primary["name"]
+            if not scenario.passed:
+                scenario.findings = explaining(scenario.name, lint)
         scenarios += found
         curves = {
             "uninterrupted": primary["uninterrupted"]["losses"],
@@ -616,6 +685,7 @@ def build(settings: Settings, workers: list[Worker], wall_seconds: float, parent
             "workers": timings,
         },
         "compilation": compilation_summary(workers),
+        "static": {shown[subject]: lint for subject, lint in (static or {}).items()},
     }
 
 
@@ -649,6 +719,8 @@ def render(report: dict[str, Any], console: Any) -> None:
             evidence += f"\n[red]{escape(scenario['reason'])}[/red]"
         if scenario.get("diagnosis"):
             evidence += f"\n[yellow]why: {escape(scenario['diagnosis'])}[/yellow]"
+        for finding in scenario.get("findings") or []:
+            evidence += f"\n[cyan]static finding: {escape(finding['location'])}: {finding['code']} {escape(finding['message'])}[/cyan]"
         table.add_row(scenario["subject"], scenario["name"], mark, evidence)
     console.print(table)
 
@@ -662,8 +734,16 @@ def render(report: dict[str, Any], console: Any) -> None:
         for row in scenario["details"]["variants"]:
             seen = row["symptom_observed"]
             mark = "" if seen is None else (" [green]✓[/green]" if seen else " [red]no symptom[/red]")
-            contrast.add_row(f"{row['rule']}\n{row['title']}", row["variant"] + mark, row["fixed"])
+            contrast.add_row(f"{row['rule']}\n{escape(row['title'])}", escape(row["variant"]) + mark, escape(row["fixed"]))
         console.print(contrast)
+
+    for training, lint in (report.get("static") or {}).items():
+        if lint.get("problem"):
+            console.print(f"[yellow]static lint of {escape(training)}: {escape(lint['problem'])}[/yellow]")
+        else:
+            console.print(
+                f"[dim]static lint of {escape(training)}: {len(lint['findings'])} finding(s) in {len(lint['linted'])} file(s)[/dim]"
+            )
 
     env = report["environment"]
     packages = ", ".join(f"{name} {version}" for name, version in env.get("packages", {}).items() if version)

@@ -94,6 +94,14 @@ class Worker:
     finished: bool = False
     started_at: float = 0.0
     first_event_at: float | None = None
+    # Why the jax.distributed job this worker belonged to was given up (a
+    # target that cannot run as one); the single-process results still count.
+    abandoned: str | None = None
+
+    @property
+    def in_job(self) -> bool:
+        """Whether this worker is a process of the ``--processes N`` job."""
+        return bool(self.plan.get("distributed"))
 
     def log_tail(self, lines: int = 15) -> str:
         """The end of the worker's standard error, for error messages."""
@@ -280,10 +288,14 @@ def run(settings: Settings, on_event: EventSink | None = None, on_start: Callabl
             if on_start is not None and worker.process is not None:
                 on_start(worker.process.pid)
         running = len(workers)
+        # A user's training may not be written for a job of several
+        # processes; then the job is given up and the rest goes on.
+        forgiving = any(subject not in REFERENCES for subject in settings.distributed_subjects)
+        job = [w for w in workers if w.in_job]
         while running:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                late = ", ".join(w.name for w in workers if not w.finished)
+                late = ", ".join(w.name for w in workers if not w.finished and not w.abandoned)
                 raise RunError(f"timed out after {settings.timeout:.0f} s; still running: {late}")
             try:
                 worker, event = events.get(timeout=min(remaining, 0.5))
@@ -293,18 +305,26 @@ def run(settings: Settings, on_event: EventSink | None = None, on_start: Callabl
                 running -= 1
                 assert worker.process is not None
                 code = worker.process.wait()
+                if worker.abandoned:
+                    continue
                 if worker.fatal is None and (code != 0 or not worker.finished):
-                    raise RunError(
-                        f"{worker.name} (pid {worker.process.pid}) died ({describe_exit(code)}) before finishing its jobs."
-                        + _tail(worker)
-                    )
+                    message = f"{worker.name} (pid {worker.process.pid}) died ({describe_exit(code)}) before finishing its jobs."
+                    if forgiving and worker.in_job:
+                        abandon(job, message + _tail(worker))
+                        continue
+                    raise RunError(message + _tail(worker))
                 continue
             if worker.first_event_at is None:
                 worker.first_event_at = time.perf_counter()
+            if worker.abandoned:
+                continue
             handle(worker, event)
             if on_event is not None:
                 on_event(worker, event)
             if worker.fatal is not None:
+                if forgiving and worker.in_job:
+                    abandon(job, fatal_message(worker))
+                    continue
                 raise_fatal(worker)
     finally:
         for worker in workers:
@@ -328,16 +348,29 @@ def handle(worker: Worker, event: dict[str, Any]) -> None:
         worker.compilation = event.get("compilation", {})
 
 
-def raise_fatal(worker: Worker) -> None:
-    """Turn a worker's fatal event into a ``RunError`` with a clear message."""
+def abandon(job: list[Worker], why: str) -> None:
+    """Give up the ``jax.distributed`` job: stop its processes and say why in each of them."""
+    for worker in job:
+        if worker.abandoned is None:
+            worker.abandoned = why
+        stop(worker)
+
+
+def fatal_message(worker: Worker) -> str:
+    """A worker's fatal event as one message (the last lines of a traceback for internal errors)."""
     assert worker.fatal is not None
     kind, message = worker.fatal.get("kind"), worker.fatal.get("message", "")
     if kind == "target":
-        raise RunError(f"bad target: {message}")
+        return f"bad target: {message}"
     if kind == "job":
-        raise RunError(f"{worker.name}: {message}")
+        return f"{worker.name}: {message}"
     detail = worker.fatal.get("traceback", "").strip().splitlines()[-6:]
-    raise RunError(f"{worker.name} failed: {message}" + ("\n" + "\n".join(detail) if detail else ""))
+    return f"{worker.name} failed: {message}" + ("\n" + "\n".join(detail) if detail else "")
+
+
+def raise_fatal(worker: Worker) -> None:
+    """Turn a worker's fatal event into a ``RunError`` with a clear message."""
+    raise RunError(fatal_message(worker))
 
 
 def _tail(worker: Worker) -> str:

@@ -133,6 +133,16 @@ def test_a_clock_seed_fails_rerun_and_blames_init(diagnosed: dict[str, Any]) -> 
     )
 
 
+def test_the_static_finding_that_explains_a_failed_proof_is_shown_next_to_it(diagnosed: dict[str, Any]) -> None:
+    rerun = scenarios(diagnosed, "time-seed")["rerun"]
+    assert [(f["code"], Path(f["file"]).name, f["line"]) for f in rerun["findings"]] == [("PRN009", "time_seed.py", 23)]
+    # The lint followed the target's imports into the project, not into JAX.
+    linted = {Path(name).name for name in diagnosed["report"]["static"]["time-seed"]["linted"]}
+    assert linted == {"time_seed.py", "good_plain.py", "_common.py"}
+    # Proofs that hold carry no findings.
+    assert all(not s["findings"] for s in scenarios(diagnosed, "good-plain").values())
+
+
 def test_a_clock_read_at_trace_time_is_fixed_in_a_process_but_not_across_processes(diagnosed: dict[str, Any]) -> None:
     found = scenarios(diagnosed, "time-seed-at-trace")
     assert "rerun" in failed(diagnosed, "time-seed-at-trace")
@@ -167,7 +177,7 @@ def test_text_and_junit_reports_carry_the_same_diagnosis(diagnosed: dict[str, An
     from prnglint.verifier import junit, report
 
     buffer = io.StringIO()
-    report.render(diagnosed["report"], Console(file=buffer, width=400, no_color=True))
+    report.render(diagnosed["report"], Console(file=buffer, width=4000, no_color=True))
     text = " ".join(buffer.getvalue().split())
     root = ET.fromstring(junit.document(diagnosed["report"]))
     cases = {(case.get("classname"), case.get("name")): case for case in root.iter("testcase")}

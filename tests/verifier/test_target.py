@@ -241,8 +241,8 @@ def child_workers() -> list[int]:
     return found
 
 
-def test_a_job_process_that_dies_ends_the_run_and_no_worker_is_left(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+def test_a_job_process_that_dies_gives_up_the_job_keeps_the_rest_and_no_worker_is_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write_module(
         tmp_path,
@@ -251,8 +251,29 @@ def test_a_job_process_that_dies_ends_the_run_and_no_worker_is_left(
         + "\n\nimport os, signal\n\n_make = make_training\n\ndef make_training():\n"
         + "    if jax.process_index() == 1:\n        os.kill(os.getpid(), signal.SIGKILL)\n    return _make()\n",
     )
-    monkeypatch.chdir(tmp_path)
-    code = main(["--target", "dies_in_job:make_training", "--processes", "2", "--steps", "6", "--resume-at", "2"])
-    assert code == 2
-    assert "job process 1" in capsys.readouterr().err
+    code, report = verify(tmp_path, monkeypatch, "--target", "dies_in_job:make_training", "--processes", "2", "--bit-flips", "1")
+    scenarios = by_name(report)
+    assert code == 1
+    assert all(scenarios[name]["passed"] for name in ("rerun", "resume", "sensitivity", "no-key-reuse", "keys-advance", "integrity"))
+    job = scenarios["rerun (2 processes)"]
+    assert not job["passed"] and "job process 1" in job["reason"] and "died (signal SIGKILL)" in job["reason"]
+    assert child_workers() == []
+
+
+def test_a_training_with_host_local_arrays_cannot_run_as_a_job_and_is_told_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_module(tmp_path, "user_training", GOOD)
+    code, report = verify(tmp_path, monkeypatch, "--target", "user_training:make_training", "--processes", "2", "--bit-flips", "1")
+    scenarios = by_name(report)
+    assert code == 1
+    # The single-process proofs are kept.
+    assert all(scenarios[name]["passed"] for name in ("rerun", "resume", "sensitivity", "no-key-reuse", "keys-advance", "integrity"))
+    for proof in ("rerun (2 processes)", "resume (2 processes)"):
+        job = scenarios[proof]
+        assert not job["passed"]
+        assert "init(seed) returned host-local arrays in a job of 2 processes: state['data_key'] lives on" in job["reason"]
+        assert job["diagnosis"].startswith("with --processes N, make_training() runs in each of N processes")
+        assert "init(seed) must return global arrays" in job["diagnosis"]
+        assert "Traceback" not in job["reason"]
     assert child_workers() == []

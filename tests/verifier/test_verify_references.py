@@ -71,7 +71,17 @@ def test_every_key_of_the_reference_state_advances_at_every_step(full_run: Verif
 @pytest.mark.parametrize("subject", SUBJECTS)
 def test_each_anti_pattern_shows_its_symptom(full_run: VerifyRun, subject: str) -> None:
     rows = {row["rule"]: row for row in full_run.scenario(subject, "contrast")["details"]["variants"]}
-    assert set(rows) == {"PRN001", "PRN002", "PRN003", "PRN004"}
+    assert set(rows) == {"PRN001", "PRN002", "PRN003", "PRN004", "PRN006", "PRN008"}
+    # PRN006: NumPy inside jax.jit drew once, at trace time: one batch key for
+    # every step, where the fixed training's data key moves at every step.
+    host = rows["PRN006"]["observed"]
+    assert host["steps"] == 3 and host["distinct_batch_keys"] == 1 and host["fixed_distinct_data_keys"] == 3
+    assert rows["PRN006"]["symptom_observed"]
+    # PRN008: two streams from one seed are one stream: identical draws.
+    shared = rows["PRN008"]["observed"]
+    assert shared["same_key"] and shared["draws"][0] == shared["draws"][1]
+    assert not shared["fixed"]["same_key"] and shared["fixed"]["draws"][0] != shared["fixed"]["draws"][1]
+    assert shared["paths"][0] == "['data_key']" and rows["PRN008"]["symptom_observed"]
     # PRN001: the resumed variant diverged from its own uninterrupted run,
     # while the fixed training's resume equals its uninterrupted run.
     resumed, uninterrupted = re.findall(r"[0-9a-f]{12}", rows["PRN001"]["variant"])
@@ -156,9 +166,12 @@ def test_table_shows_every_scenario_and_the_observed_symptoms(full_run: VerifyRu
     render(full_run.report, console)
     text = console.export_text()
     for subject in SUBJECTS:
-        for name in ("rerun", "resume", "sensitivity", "no-key-reuse", "contrast", "integrity"):
+        for name in ("rerun", "resume", "sensitivity", "no-key-reuse", "keys-advance", "contrast", "integrity"):
             assert any(subject in line and name in line and "pass" in line for line in text.splitlines()), (subject, name)
     assert "anti-patterns in nnx" in text and "KeyReuseError" in text and "TypeError" in text
+    assert "host RNG in traced code" in text and "one seed for two streams" in text
+    # Paths in brackets survive rich's markup.
+    assert "state['data_key'] and state['dropout_key'] both made by key(seed)" in text
     assert "threefry2x32" in text and "every proof holds" in text
     assert "from this run's compilation cache" in text and "--no-compile-cache" in text
 

@@ -113,6 +113,20 @@ def example_code(example: Valid | Invalid | str) -> str:
 # --- Rules -------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ParsedModule:
+    """A module its caller parsed, with metadata it already knows (positions), to lint without parsing again.
+
+    An editor's language server keeps the trees of open documents and
+    reparses only the statements an edit touched. `round_trips` promises
+    that the module's code is exactly the source text.
+    """
+
+    module: cst.Module
+    metadata: Mapping[Any, Mapping[cst.CSTNode, Any]]
+    round_trips: bool
+
+
 @dataclass
 class FileContext:
     """What a rule may know about the file it is visiting."""
@@ -124,6 +138,8 @@ class FileContext:
     _resolver: ImportResolver | None = None
     _metadata: dict[Any, Mapping[cst.CSTNode, Any]] = field(default_factory=dict)
     reports: list[tuple["Rule", cst.CSTNode, str, FixSpec | None]] = field(default_factory=list)
+    # True when the caller knows that `module.code == source` (see `ParsedModule`).
+    round_trips: bool = False
     # Report index -> the (node, message) pairs of other places that report refers to.
     related: dict[int, tuple[tuple[cst.CSTNode, str], ...]] = field(default_factory=dict)
 
@@ -501,15 +517,17 @@ def lint_source(
     *,
     apply_suppressions: bool = True,
     prefilter: bool = True,
+    parsed: ParsedModule | None = None,
 ) -> list[Diagnostic]:
     """Lint one decoded file with `rules` and return its sorted diagnostics.
 
     A syntax error becomes one E999 diagnostic; nothing raises for bad input.
     `prefilter=False` turns off the `qualnames` check (the tests compare both).
-    `rules` may be rule classes or their `RuleInfo` facts.
+    `rules` may be rule classes or their `RuleInfo` facts. `parsed`, when
+    given, is `source`'s module, parsed by the caller.
     """
     with deep_recursion():
-        return _lint_source(source, rules, options, apply_suppressions=apply_suppressions, prefilter=prefilter)
+        return _lint_source(source, rules, options, apply_suppressions=apply_suppressions, prefilter=prefilter, parsed=parsed)
 
 
 # Python 3.11 and later run nested calls of Python functions without using the C
@@ -544,6 +562,7 @@ def _lint_source(
     *,
     apply_suppressions: bool,
     prefilter: bool,
+    parsed: ParsedModule | None = None,
 ) -> list[Diagnostic]:
     from prnglint.registry import load
 
@@ -563,13 +582,19 @@ def _lint_source(
         if problem is not None:
             # libcst's native parser would crash the process or take minutes on it.
             return [error_at(source.filename, SYNTAX_ERROR, f"not parsed: {problem}", 1, 1)]
-        try:
-            module = cst.parse_module(text)
-        except cst.ParserSyntaxError as exc:
-            return [_syntax_error(source.filename, text, exc)]
-        except RecursionError:
-            return [error_at(source.filename, SYNTAX_ERROR, "the file nests too deeply to parse", 1, 1)]
+        if parsed is not None:
+            module = parsed.module
+        else:
+            try:
+                module = cst.parse_module(text)
+            except cst.ParserSyntaxError as exc:
+                return [_syntax_error(source.filename, text, exc)]
+            except RecursionError:
+                return [error_at(source.filename, SYNTAX_ERROR, "the file nests too deeply to parse", 1, 1)]
         context = FileContext(source.filename, text, module, options or {})
+        if parsed is not None:
+            context._metadata.update(parsed.metadata)
+            context.round_trips = parsed.round_trips
         visit_batched(module, [rule(context) for rule in load(active)])
         if context.reports:
             diagnostics = _materialize(context)
@@ -586,7 +611,7 @@ def _lint_source(
 
 def _materialize(context: FileContext) -> list[Diagnostic]:
     needs_edits = any(fix is not None for _, _, _, fix in context.reports)
-    if needs_edits and context.module.code != context.source:
+    if needs_edits and not context.round_trips and context.module.code != context.source:
         # libcst reproduces a few whitespace-only layouts inexactly (blank lines before a
         # whitespace-only last line, for one); its positions then describe its text rather
         # than the file's, and an edit could land in the wrong place. Report, do not fix.

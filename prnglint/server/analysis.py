@@ -14,12 +14,13 @@ changes on disk, so that saving pyproject.toml takes effect at the next lint.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import difflib
 import gc
 import json
 import os
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -141,12 +142,26 @@ class LintOutcome:
     failures: list[RuleFailure] = field(default_factory=list)
 
 
-def lint_text(name: str, text: str, rules: Sequence[RuleInfo], options: Mapping[str, Any]) -> LintOutcome:
-    """Lint one Python text; a rule that raises is left out and named, the others still report."""
-    from prnglint.engine import lint_source
+def lint_text(
+    name: str, text: str, rules: Sequence[RuleInfo], options: Mapping[str, Any], *, previous: Any = None
+) -> tuple[LintOutcome, Any]:
+    """Lint one Python text; a rule that raises is left out and named, the others still report.
+
+    `previous` is the tree this function returned for an earlier version of
+    the text (or None): only the statements the edit touched are parsed
+    again. Returns the outcome and the tree to pass next time.
+    """
+    from prnglint.engine import deep_recursion, lint_source
+    from prnglint.prefilter import rules_that_may_fire
+    from prnglint.server.incremental import reparse
 
     source = SourceFile(name, text)
-    return _isolated(lambda chosen: lint_source(source, chosen, options), rules)
+    tree = None
+    if rules_that_may_fire(text, rules, prefilter=False):
+        with deep_recursion(), _no_collection():
+            tree = reparse(previous, text)
+    parsed = tree.parsed() if tree is not None else None
+    return _isolated(lambda chosen: lint_source(source, chosen, options, parsed=parsed), rules), tree
 
 
 @dataclass(frozen=True)
@@ -191,10 +206,7 @@ def _isolated(lint: Any, rules: Sequence[RuleInfo]) -> LintOutcome:
     """Run `lint` with every rule at once; if that raises, once per rule, to keep what the others find."""
     from prnglint.diagnostics import Diagnostic as _Diagnostic
 
-    collecting = gc.isenabled()
-    # As the runner does: the collector rescanning a syntax tree while it is built only costs time.
-    gc.disable()
-    try:
+    with _no_collection():
         try:
             return LintOutcome(list(lint(list(rules))))
         except Exception:  # noqa: BLE001 - find out which rule it was, below
@@ -208,6 +220,15 @@ def _isolated(lint: Any, rules: Sequence[RuleInfo]) -> LintOutcome:
                 failures.append(RuleFailure(rule.code, f"{type(exc).__name__}: {exc}", traceback.format_exc()))
         diagnostics.sort(key=_Diagnostic.sort_key)
         return LintOutcome(_unique(diagnostics), failures)
+
+
+@contextlib.contextmanager
+def _no_collection() -> Iterator[None]:
+    """As the runner does: the cyclic collector rescanning a syntax tree while it is built only costs time."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
     finally:
         if collecting:
             gc.enable()

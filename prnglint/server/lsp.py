@@ -110,6 +110,8 @@ class Unit:
     result: Result | None = None
     published: set[str] = field(default_factory=set)
     logged: tuple[Any, ...] = ()
+    # The parse of the last text linted, for the next lint to reparse only what changed (lint thread only).
+    tree: Any = None
 
 
 class PrnglintServer(LanguageServer):
@@ -229,7 +231,12 @@ class PrnglintServer(LanguageServer):
         if settings.error is not None or settings.excluded:
             return Result(snapshot, settings, LintOutcome([]))
         if snapshot.text is not None:
-            outcome = lint_text(snapshot.name, snapshot.text, settings.rules, settings.options)
+            state = self.units.get(snapshot.uri)
+            outcome, tree = lint_text(
+                snapshot.name, snapshot.text, settings.rules, settings.options, previous=state.tree if state is not None else None
+            )
+            if state is not None:
+                state.tree = tree
         else:
             outcome = lint_cells(snapshot.name, snapshot.cells, settings.rules, settings.options)
         return Result(snapshot, settings, outcome)
@@ -548,7 +555,7 @@ def create_server() -> PrnglintServer:
                 )
             )
         # Import libcst and the rules now, not on the first keystroke.
-        await ls.run(lint_text, "warm-up.py", "import jax\njax.random.key(0)\n", rule_infos(), {})
+        await ls.run(lambda: lint_text("warm-up.py", "import jax\njax.random.key(0)\n", rule_infos(), {}))
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: PrnglintServer, params: types.DidOpenTextDocumentParams) -> None:

@@ -29,7 +29,7 @@ from prnglint.config import ConfigError, Settings, find_config, load_config
 from prnglint.diagnostics import Diagnostic, Edit, Location
 from prnglint.files import Excluder
 from prnglint.manifest import RuleInfo
-from prnglint.source import SourceFile, line_offsets, split_lines
+from prnglint.source import SourceFile, line_offsets, parse_problem, size_problem, split_lines
 from prnglint.suppress import Suppressions
 
 CONFIG_NAMES = ("pyproject.toml",)
@@ -157,7 +157,9 @@ def lint_text(
 
     source = SourceFile(name, text)
     tree = None
-    if rules_that_may_fire(text, rules, prefilter=False):
+    # The engine refuses some texts before libcst sees them (too large, or one its parser would crash on):
+    # leave those to it, unparsed.
+    if rules_that_may_fire(text, rules, prefilter=False) and size_problem(text) is None and parse_problem(text) is None:
         with deep_recursion(), _no_collection():
             tree = reparse(previous, text)
     parsed = tree.parsed() if tree is not None else None

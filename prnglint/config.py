@@ -91,6 +91,41 @@ def check_qualified_names(value: Any) -> str | None:
 register_value_check("non-consuming-functions", check_qualified_names)
 
 
+# PRN003's `key-functions` table: name or pattern = effect (rules/key_reuse/library.py
+# reads it; the names and the pattern syntax live here so that checking needs no rule).
+KEY_EFFECTS = ("reads", "stores", "folds", "consumes", "splits", "aliases")
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_KEY_PATTERN = re.compile(rf"(\*\.)?{_NAME}(\(\))?(\.{_NAME}(\(\))?)*(\.\*|\*)?")
+
+
+def key_pattern_problem(pattern: Any) -> str | None:
+    """Why a `key-functions` name (`pkg.f`, `Class.method`, `*.method`, `pkg.prefix_*`) can never match, or None."""
+    if not isinstance(pattern, str) or not pattern:
+        return "an empty name"
+    if pattern in ("*.*", "*.", "**"):
+        return "it would match every call, not one function"
+    if not _KEY_PATTERN.fullmatch(pattern):
+        return "not a dotted name (`pkg.module.function`), `Class.method` or `*.method`"
+    reserved = [part for part in re.split(r"[.()*]+", pattern) if keyword.iskeyword(part)]
+    if reserved:
+        return f"it contains the keyword `{reserved[0]}`"
+    return None
+
+
+def check_key_functions(value: Any) -> str | None:
+    """Why a `key-functions` table cannot work (an entry that can never match, an unknown effect), or None."""
+    for pattern, effect in value.items():
+        problem = key_pattern_problem(pattern)
+        if problem is not None:
+            return f"entry {pattern!r} can never match a call: {problem}"
+        if effect not in KEY_EFFECTS:
+            return f"entry {pattern!r}: unknown effect {effect!r} (one of {', '.join(KEY_EFFECTS)})"
+    return None
+
+
+register_value_check("key-functions", check_key_functions)
+
+
 class ConfigError(Exception):
     """A configuration that cannot be used; the message names the file and the key."""
 

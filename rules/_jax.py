@@ -158,131 +158,50 @@ def is_module_level_main_guard(test: cst.BaseExpression, context: FileContext) -
 # identified inside the helper, by one of the same routes, so the groups stay
 # sound; for the same reason the qualified names below are the only ones
 # PRN003 needs to reach.
+# Beyond those, PRN003 knows keys by their annotations (`chex.PRNGKey`,
+# `jax.random.KeyArray`, `flax.typing.PRNGKey`, jaxtyping's `Key[...]`), by linen's `make_rng` (a linen module imports
+# `flax`), and by haiku's and numpyro's key functions (`rules/key_reuse/library.py`).
 EQUINOX_WORDS: tuple[tuple[str, ...], ...] = (("equinox",),)
-KEY_FLOW_WORDS: tuple[tuple[str, ...], ...] = JAX_RANDOM_WORDS + RNGS_WORDS + EQUINOX_WORDS
+KEY_EVIDENCE_WORDS: tuple[tuple[str, ...], ...] = (
+    ("chex", "PRNGKey"),
+    ("jax", "PRNGKey"),
+    ("jax", "KeyArray"),
+    ("flax", "PRNGKey"),
+    ("jaxtyping", "Key"),
+    ("flax", "make_rng"),
+    ("haiku",),
+    ("numpyro",),
+)
+KEY_FLOW_WORDS: tuple[tuple[str, ...], ...] = JAX_RANDOM_WORDS + RNGS_WORDS + EQUINOX_WORDS + KEY_EVIDENCE_WORDS
 EQUINOX_MODULES = frozenset({"equinox", "equinox.nn"})
+KEY_EVIDENCE_QUALNAMES = frozenset(
+    {
+        "flax.linen",
+        "haiku",
+        "numpyro",
+        "chex.PRNGKey",
+        "jax.random",
+        "jax.random.PRNGKey",
+        "jax.random.KeyArray",
+        "jaxtyping.Key",
+        "jaxtyping.PRNGKeyArray",
+        "flax.typing.PRNGKey",
+        "haiku.next_rng_key",
+        "haiku.maybe_next_rng_key",
+        "haiku.PRNGSequence",
+        "numpyro.util.is_prng_key",
+        "numpyro.handlers.seed",
+    }
+)
 KEY_FLOW_QUALNAMES: frozenset[str] = (
-    frozenset(RANDOM + name for name in CONSTRUCTORS | DERIVERS | SAMPLERS | UTILITIES) | {RNGS} | EQUINOX_MODULES
+    frozenset(RANDOM + name for name in CONSTRUCTORS | DERIVERS | SAMPLERS | UTILITIES)
+    | {RNGS}
+    | EQUINOX_MODULES
+    | KEY_EVIDENCE_QUALNAMES
 )
 
 NNX = "flax.nnx."
 EQUINOX = "equinox."
-
-# Calls that look at a key without consuming it (SEMANTICS.md: no effect), by
-# qualified name; `chex.assert_*` and `logging.*` are matched by prefix.
-NON_CONSUMING_CALLS = frozenset(
-    {
-        "jax.random.key_data",
-        "jax.random.key_impl",
-        "jax.random.key_dtype",
-        "jax.debug.print",
-        "jax.numpy.shape",
-        "jax.numpy.ndim",
-        "jax.numpy.size",
-        "jax.numpy.issubdtype",
-        "jax.dtypes.issubdtype",
-        "jax.typeof",
-        "jax.core.get_aval",
-        "numpy.shape",
-        "numpy.ndim",
-        "numpy.size",
-        "warnings.warn",
-        "typing.cast",
-        # Comparisons (SEMANTICS.md: `==` and `!=` have no effect).
-        "jax.numpy.array_equal",
-        "jax.numpy.array_equiv",
-        "jax.numpy.allclose",
-        "numpy.array_equal",
-        "numpy.allclose",
-        # Saving a key is not drawing from it.
-        "equinox.tree_serialise_leaves",
-        "numpy.save",
-        "numpy.savez",
-        "numpy.savez_compressed",
-        "jax.numpy.save",
-    }
-)
-NON_CONSUMING_PREFIXES = (
-    "chex.assert_",
-    "logging.",
-    "absl.logging.",
-    "numpy.testing.",
-    "jax.numpy.testing.",
-    "orbax.checkpoint.",
-    "flax.serialization.",
-    "pickle.",
-    "json.",
-)
-# Builtins that only inspect or iterate their arguments. Matched by spelling,
-# and only when the file does not bind the name itself.
-NON_CONSUMING_BUILTINS = frozenset(
-    {
-        "print",
-        "isinstance",
-        "issubclass",
-        "len",
-        "type",
-        "id",
-        "repr",
-        "str",
-        "format",
-        "hasattr",
-        "getattr",
-        "callable",
-        "vars",
-        "dir",
-        "iter",
-        "next",
-        "enumerate",
-        "zip",
-        "reversed",
-        "list",
-        "tuple",
-        "range",
-        "hash",
-        "bool",
-    }
-)
-
-# Calls whose result is their first argument under another name (SEMANTICS.md:
-# alias): the key is not consumed, and consuming the result consumes it.
-ALIAS_CALLS = frozenset(
-    {
-        "jax.device_put",
-        "jax.lax.stop_gradient",
-        "jax.numpy.asarray",
-        "jax.numpy.array",
-        "jax.numpy.copy",
-        "jax.numpy.reshape",
-        "jax.numpy.squeeze",
-        "jax.numpy.expand_dims",
-        "jax.numpy.ravel",
-        "copy.copy",
-        "copy.deepcopy",
-        "jax.block_until_ready",
-        "jax.device_get",
-        "numpy.asarray",
-        "numpy.array",
-    }
-)
-ALIAS_METHODS = frozenset({"reshape", "copy", "squeeze", "ravel", "flatten", "block_until_ready", "astype"})
-
-# Higher-order functions that run a function argument repeatedly, with the
-# positions and keywords of those arguments: a key the function closes over
-# and consumes is consumed on every iteration.
-REPEATING_CALLS: dict[str, tuple[tuple[int, str], ...]] = {
-    "jax.lax.scan": ((0, "f"),),
-    "jax.lax.map": ((0, "f"),),
-    "jax.lax.fori_loop": ((2, "body_fun"),),
-    "jax.lax.while_loop": ((0, "cond_fun"), (1, "body_fun")),
-    "jax.tree.map": ((0, "f"),),
-    "jax.tree_util.tree_map": ((0, "f"),),
-    "jax.tree_map": ((0, "f"),),
-    "flax.nnx.scan": ((0, "f"),),
-    "flax.nnx.fori_loop": ((2, "body_fun"),),
-    "flax.nnx.while_loop": ((0, "cond_fun"), (1, "body_fun")),
-    "map": ((0, "func"),),
-}
 
 # Methods of `flax.nnx.Rngs` that are not streams; any other zero-argument
 # method call on an `Rngs` (`rngs.params()`), or the call `rngs()`, draws a
@@ -291,17 +210,6 @@ RNGS_METHODS = frozenset({"split", "fork", "broadcast", "items", "keys", "values
 
 # Keyword arguments named `key` that are not PRNG keys even in Equinox code.
 NON_KEY_KEYWORD_CALLEES = frozenset({"sorted", "min", "max", "sort", "groupby", "nlargest", "nsmallest", "merge"})
-
-
-def is_non_consuming(qualname: str | None) -> bool:
-    """True for a callee that only inspects a key (see `NON_CONSUMING_CALLS`)."""
-    if qualname is None:
-        return False
-    return (
-        qualname in NON_CONSUMING_CALLS
-        or qualname.startswith(NON_CONSUMING_PREFIXES)
-        or is_assertion(qualname.rpartition(".")[2])
-    )
 
 
 def is_assertion(name: str) -> bool:

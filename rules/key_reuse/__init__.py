@@ -2,6 +2,7 @@
 
 - `ir`: the graph of key operations a function is lowered to;
 - `graph`: the builder that lowers a libcst function to that graph;
+- `library`: what functions of the JAX ecosystem do to keys, as data;
 - `calls`: what a call does to the keys it receives;
 - `summaries`: what a function does to each parameter, for its callers;
 - `flow`: the dataflow that finds a key consumed twice on one path;

@@ -19,8 +19,17 @@ import libcst as cst
 from prnglint.names import dotted_name
 from prnglint.rules import _jax
 from prnglint.rules.key_reuse.graph import literal_of
+from prnglint.rules.key_reuse import library as lib
 from prnglint.rules.key_reuse.ir import Arg, Bind, CallSite, Effect, Graph, Kill, Op, Use, Value
 from prnglint.rules.key_reuse.summaries import PathEffect, Summary, split_root
+
+_EFFECTS = {
+    lib.READS: Effect.READ,
+    lib.STORES: Effect.READ,
+    lib.FOLDS: Effect.FOLD,
+    lib.CONSUMES: Effect.CONSUME,
+    lib.SPLITS: Effect.SPLIT,
+}
 
 
 @dataclass(eq=False)
@@ -37,7 +46,7 @@ class ModuleFacts(Protocol):
     """What the resolver needs to know about the module being linted."""
 
     equinox: bool
-    non_consuming: frozenset[str]
+    library: lib.Library
 
     def function(self, name: str) -> cst.FunctionDef | None:
         """The module-level function `name`, if exactly one is defined."""
@@ -71,6 +80,7 @@ class CallResolver:
         self.graph = graph
         self.module = module
         self.frame = frame
+        self._partials_active: set[int] = set()
 
     def resolve_all(self) -> None:
         """Replace every `CallSite` of the graph by the operations it implies, in place."""
@@ -95,27 +105,76 @@ class CallResolver:
     def resolve(self, site: CallSite) -> list[Op]:
         """The operations that `site` stands for."""
         qualname = site.qualname
+        library = self.module.library
         if qualname is not None:
             if qualname.startswith(_jax.RANDOM):
                 return self._random(site, qualname[len(_jax.RANDOM) :], site.args)
             if qualname == "functools.partial":
                 return self._partial(site)
-            if _jax.is_non_consuming(qualname) or qualname in self.module.non_consuming:
-                return []
-            if qualname in _jax.ALIAS_CALLS:
-                return []
-            if qualname in _jax.REPEATING_CALLS:
-                return self._repeating(site, _jax.REPEATING_CALLS[qualname], qualname)
-            if qualname == _jax.RNGS:
-                # `nnx.Rngs(key)` folds counters into a key it is given (often
-                # it is given an int seed instead, so this is no key position).
-                return self._uses(site, site.args, Effect.FOLD)
+            entry = library.function(qualname)
+            if entry is not None:
+                return self._entry(site, entry, qualname)
+            if qualname.endswith("()") and qualname[:-2] in lib.CALLS_ITS_FUNCTION:
+                wrapped = self._wrapped(site)
+                if wrapped is not None:
+                    return wrapped
             return self._unknown(site, qualname)
         if site.callee is not None:
             return self._named(site, site.callee)
-        if site.receiver is not None and site.method is not None:
-            return self._method(site, site.receiver, site.method)
+        if site.method is not None:
+            if site.receiver is not None and (site.receiver == self.frame.receiver or site.receiver in self.graph.rngs):
+                return self._method(site, site.receiver, site.method)
+            entry = library.method(site.method, site.owner)
+            if entry is not None:
+                return self._entry(site, entry, _spelled(site) or site.method, receiver=site.receiver)
+            if site.receiver is not None:
+                return self._method(site, site.receiver, site.method)
         return self._unknown(site, None)
+
+    def _entry(self, site: CallSite, entry: lib.Entry, name: str, *, receiver: str | None = None) -> list[Op]:
+        """What a call described by the library table does."""
+        effect = _EFFECTS.get(entry.effect)
+        ops: list[Op] = []
+        found: dict[str, Use] = {}
+        position = 0
+        for arg in site.args:
+            index: int | None = None
+            if arg.keyword is None and not arg.star:
+                index = position
+                position += 1
+            slot = (index, arg.keyword)
+            is_key = _in(entry.keys, slot)
+            if _in(entry.functions, slot) and entry.calls == lib.EACH:
+                target = self._closure_target(arg.value)
+                if target is not None:
+                    ops.extend(self._repeat(site, target, name))
+                    continue
+            if entry.calls == lib.ONCE or (entry.calls == lib.EACH and not entry.functions):
+                for closure in _closures(arg.value):
+                    ops.extend(self._closure_call(closure, site))
+                if arg.value is not None and arg.value[0] == "path" and arg.value[1] in self.graph.closures:
+                    target = self.graph.closures[arg.value[1]]
+                    if target is not None:
+                        ops.extend(self._closure_call(target, site))
+                    continue
+            if effect is None:  # aliases: the result is the key; nothing happens to it here
+                continue
+            if entry.calls == lib.EACH and entry.functions and not _in(entry.functions, slot):
+                # `jax.tree.map(jax.random.clone, keys)`: the leaves go to the function.
+                effect = self._parameter_effect(site, entry, effect)
+            for path, node, repeated in _occurrences(arg.value, with_repeats=effect >= Effect.CONSUME):
+                if path in self.graph.closures:
+                    continue
+                use = found.get(path)
+                if use is not None and not repeated:
+                    use.keypos = use.keypos or is_key
+                    continue
+                use = Use(path, effect, node, site.call, is_key, via=name)
+                found.setdefault(path, use)
+                ops.append(use)
+        if entry.effect == lib.STORES and receiver is not None:
+            ops.append(Kill(receiver, children_only=True))
+        return ops
 
     # --- Known callees ------------------------------------------------------------
 
@@ -154,37 +213,113 @@ class CallResolver:
     def _partial(self, site: CallSite) -> list[Op]:
         # `functools.partial(jax.random.fold_in, root)` derives from `root` each
         # time it is called, and never consumes it.
+        if id(site.call) in self.graph.partials:
+            return []  # bound to a name: each call of the name is a call of the function
         if site.args and site.args[0].keyword is None and not site.args[0].star:
             resolved = self.module.qualname(site.args[0].node)
             if resolved is not None and resolved.startswith(_jax.RANDOM):
                 return self._random(site, resolved[len(_jax.RANDOM) :], site.args[1:])
         return self._unknown(site, None)
 
-    def _repeating(self, site: CallSite, spec: tuple[tuple[int, str], ...], qualname: str) -> list[Op]:
-        bodies: list[Arg] = []
-        others: list[Arg] = []
-        positions = {index for index, _ in spec}
-        keywords = {keyword for _, keyword in spec}
-        position = 0
-        for arg in site.args:
-            if arg.keyword is None and not arg.star:
-                (bodies if position in positions else others).append(arg)
-                position += 1
-            elif arg.keyword in keywords:
-                bodies.append(arg)
-            else:
-                others.append(arg)
-        ops: list[Op] = []
-        for arg in bodies:
-            target = self._closure_target(arg.value)
-            if target is None:
-                others.append(arg)
-                continue
+    def _wrapped(self, site: CallSite) -> list[Op] | None:
+        """`jax.vmap(f)(*args)`, `jax.jit(f)(*args)`: a call of `f` with `args`, when `f` is known here."""
+        inner = site.call.func
+        if not isinstance(inner, cst.Call) or not inner.args or inner.args[0].keyword is not None:
+            return None
+        function = inner.args[0].value
+        target: cst.CSTNode | None = None
+        name = "lambda"
+        if isinstance(function, cst.Lambda):
+            target = function
+        elif isinstance(function, cst.Name):
+            name = function.value
+            if name in self.graph.closures:
+                target = self.graph.closures[name]
+            elif name not in self.graph.bound or self.frame.is_module:
+                target = self.module.function(name)
+        if target is None or id(target) in self.graph.partials:
+            return None
+        # The wrapped function's own free-variable effects were counted where it was wrapped.
+        summary = self.module.summary(target)
+        if summary is None:
+            return None
+        ops = [op for op in self._call_summary(site, target, name) if not _is_free_effect(op, summary)]
+        return ops
+
+    def _parameter_effect(self, site: CallSite, entry: lib.Entry, default: Effect) -> Effect:
+        """What the function a `tree.map`/`scan` runs does to the values given to it (its first parameter)."""
+        function = _argument(site.args, entry.functions[0], str(entry.functions[-1])) if entry.functions else None
+        if function is None or function.value is None:
+            return default
+        resolved = self.module.qualname(function.node)
+        if resolved is not None and resolved.startswith(_jax.RANDOM):
+            name = resolved[len(_jax.RANDOM) :]
+            if name in ("clone", "key_data", "key_impl"):
+                return Effect.READ
+            if name == "fold_in":
+                return Effect.FOLD
+            return Effect.SPLIT if name == "split" else Effect.CONSUME
+        if resolved is not None:
+            known = self.module.library.function(resolved)
+            if known is not None and known.effect in (lib.READS, lib.STORES):
+                return Effect.READ
+            return default
+        target = self._closure_target(function.value)
+        if target is None or id(target) in self.graph.partials:
+            return default
+        summary = self.module.summary(target)
+        if summary is None or not summary.params:
+            return default
+        first = summary.effects.get(summary.params[0])
+        if first is None:
+            return Effect.READ
+        return Effect.CONSUME if first.consumed else Effect.FOLD if first.folded else Effect.READ
+
+    def _repeat(self, site: CallSite, target: cst.CSTNode, name: str) -> list[Op]:
+        """A function run once per leaf or iteration: what it consumes, it consumes every time."""
+        partial = self.graph.partials.get(id(target))
+        if partial is None:
             summary = self.module.summary(target)
-            if summary is None:
-                continue
-            ops.extend(self._free_effects(summary, target, site, repeat=qualname))
-        ops.extend(self._unknown(site, qualname, others))
+            return [] if summary is None else self._free_effects(summary, target, site, repeat=name)
+        ops = self._call_partial(site, partial)
+        for op in ops:
+            if isinstance(op, Use) and op.effect >= Effect.CONSUME:
+                op.effect = Effect.REPEAT
+                op.via = name
+        return ops
+
+    def _call_partial(self, site: CallSite, target: CallSite) -> list[Op]:
+        """A call of a name bound to `functools.partial(f, *bound)`: `f(*bound, *args)`."""
+        if id(target) in self._partials_active:
+            return []  # the partial reaches itself (passed to its own function): counted once already
+        self._partials_active.add(id(target))
+        try:
+            return self._expand_partial(site, target)
+        finally:
+            self._partials_active.discard(id(target))
+
+    def _expand_partial(self, site: CallSite, target: CallSite) -> list[Op]:
+        inner = target.args[0] if target.args else None
+        if inner is None or inner.keyword is not None or inner.star:
+            return self._unknown(site, None)
+        func = inner.node
+        qualname = self.module.qualname(func)
+        callee = func.value if qualname is None and isinstance(func, cst.Name) else None
+        receiver = method = None
+        if qualname is None and isinstance(func, cst.Attribute):
+            method = func.attr.value
+            receiver = dotted_name(func.value)
+        call = CallSite(site.call, qualname, receiver, method, callee, [*target.args[1:], *site.args])
+        if callee is not None and self.graph.closures.get(callee) is target.call:
+            return self._unknown(site, None)
+        ops = self._random(call, qualname[len(_jax.RANDOM) :], call.args) if qualname is not None and qualname.startswith(_jax.RANDOM) else self.resolve(call)
+        name = _spelled(site) or "the partial"
+        for op in ops:
+            if isinstance(op, Use) and any(op.node is arg.node for arg in target.args[1:]):
+                # Reported at the call of the partial; the message points at the key it binds.
+                op.inner = op.node
+                op.node = site.call
+                op.via = name
         return ops
 
     def _named(self, site: CallSite, name: str) -> list[Op]:
@@ -193,6 +328,9 @@ class CallResolver:
             target = graph.closures[name]
             if target is None:
                 return self._unknown(site, None)
+            partial = graph.partials.get(id(target))
+            if partial is not None:
+                return self._call_partial(site, partial)
             return self._call_summary(site, target, name)
         if name in graph.bound and not self.frame.is_module:
             if name in graph.rngs:
@@ -209,13 +347,16 @@ class CallResolver:
             if info.stores_fields:
                 return []
             return self._unknown(site, None)
-        if not self.module.binds(name):
-            if name in _jax.NON_CONSUMING_BUILTINS:
-                return []
-            if name in _jax.REPEATING_CALLS:
-                return self._repeating(site, _jax.REPEATING_CALLS[name], name)
-        if name in self.module.non_consuming or _jax.is_assertion(name):
+        if _jax.is_assertion(name):
             return []
+        library = self.module.library
+        if not self.module.binds(name):
+            entry = library.function("builtins." + name)
+            if entry is not None:
+                return self._entry(site, entry, name)
+        entry = library.exact.get(name)  # a configured bare name
+        if entry is not None:
+            return self._entry(site, entry, name)
         return self._unknown(site, None)
 
     def _method(self, site: CallSite, receiver: str, method: str) -> list[Op]:
@@ -230,7 +371,7 @@ class CallResolver:
                     site, target, method, receiver=None if static else receiver, skip_first=not static
                 )
             return self._unknown(site, None, invalidate=False)
-        if method in _jax.ALIAS_METHODS or receiver in self.graph.rngs:
+        if receiver in self.graph.rngs:
             return []
         return self._unknown(site, None, invalidate=True, receiver=receiver)
 
@@ -364,6 +505,9 @@ class CallResolver:
         return None
 
     def _closure_call(self, target: cst.CSTNode, site: CallSite) -> list[Op]:
+        partial = self.graph.partials.get(id(target))
+        if partial is not None:
+            return self._call_partial(site, partial)
         summary = self.module.summary(target)
         if summary is None:
             return []
@@ -411,6 +555,7 @@ class CallResolver:
         # One call consumes each key once, however many of its arguments
         # carry it: `jnp.stack([k, k])`, or the two branches of `lax.cond`.
         found: dict[str, Use] = {}
+        extra: list[Use] = []
         closures: list[cst.CSTNode] = []
         for arg in args:
             if arg.keyword == "rngs" and arg.value is not None and arg.value[0] == "path":
@@ -421,14 +566,20 @@ class CallResolver:
                 origin = "store"
             else:
                 origin = "draw" if draws and keypos else "unknown"
-            for path, node in _paths(arg.value):
+            for path, node, repeated in _occurrences(arg.value, with_repeats=True):
                 target = self.graph.closures.get(path)
                 if target is not None:
-                    closures.append(target)
+                    if not repeated:
+                        closures.append(target)
                     continue
                 use = found.get(path)
                 if use is None:
                     found[path] = Use(path, effect, node, site.call, keypos, via=_spelled(site), origin=origin)
+                elif repeated and effect >= Effect.CONSUME:
+                    # `init({"params": key, "dropout": key}, x)`: two streams, one key.
+                    extra.append(
+                        Use(path, effect, node, site.call, keypos or use.keypos, via=_spelled(site), origin=origin)
+                    )
                 else:
                     if keypos:
                         use.keypos = True
@@ -448,7 +599,16 @@ class CallResolver:
                     use.keypos = use.keypos or op.keypos
                     if op.effect > use.effect:
                         use.effect = op.effect
-        return [*found.values(), *rebinds]
+        return [*found.values(), *extra, *rebinds]
+
+
+def _is_free_effect(op: Op, summary: Summary) -> bool:
+    """True for a use of a name the function reads from its enclosing scope (not a parameter)."""
+    if not isinstance(op, Use):
+        return False
+    return split_root(op.path)[0] not in summary.params and any(
+        split_root(path)[0] == split_root(op.path)[0] for path in summary.effects
+    )
 
 
     def _stores(self, site: CallSite) -> bool:
@@ -524,6 +684,70 @@ def _paths(value: Value) -> Iterator[tuple[str, cst.CSTNode]]:
             yield item[1], item[2]
         elif kind in ("tuple", "container", "multi"):
             stack.extend(reversed(item[1]))
+
+
+def _occurrences(value: Value, *, with_repeats: bool = False) -> Iterator[tuple[str, cst.CSTNode, bool]]:
+    """Each place a path occurs in an argument, and whether it occurred before in it.
+
+    Elements of a tuple, list or dict literal are each their own use
+    (`{"params": k, "dropout": k}` gives two streams one key); the two sides of
+    `a if c else b` are alternatives, only one of which is passed.
+    """
+    if value is None:
+        return
+    seen: set[str] = set()
+    groups = _alternatives(value)
+    for group in groups:
+        mine: set[str] = set()
+        for path, node in group:
+            repeated = path in mine
+            mine.add(path)
+            if repeated and not with_repeats:
+                continue
+            if not repeated and path in seen:
+                continue
+            if not repeated and len(groups) > 1 and any(_within(path, other) for other in seen):
+                continue  # `k if c else k[0]`: one of them is passed, the element is part of the whole
+            seen.add(path)
+            yield path, node, repeated
+
+
+def _within(path: str, other: str) -> bool:
+    """True if `path` lies inside `other` (`k[0]` in `k`), or the other way round."""
+    short, long = (path, other) if len(path) <= len(other) else (other, path)
+    return long.startswith(short) and long[len(short) : len(short) + 1] in (".", "[")
+
+
+def _alternatives(value: Value) -> list[list[tuple[str, cst.CSTNode]]]:
+    """The paths an argument passes, as alternative lists (one per way `multi` values can go)."""
+    if value is None:
+        return [[]]
+    kind = value[0]
+    if kind == "path":
+        return [[(value[1], value[2])]]
+    if kind == "multi":
+        groups: list[list[tuple[str, cst.CSTNode]]] = []
+        for item in value[1]:
+            groups.extend(_alternatives(item))
+        return groups[:8] or [[]]
+    if kind in ("tuple", "container"):
+        combined: list[tuple[str, cst.CSTNode]] = []
+        options: list[list[tuple[str, cst.CSTNode]]] = []
+        for item in value[1]:
+            parts = _alternatives(item)
+            if len(parts) == 1:
+                combined.extend(parts[0])
+            else:
+                options.extend(parts)
+        if not options:
+            return [combined]
+        return [combined + option for option in options[:8]]
+    return [[]]
+
+
+def _in(slots: tuple[int | str, ...], slot: tuple[int | None, str | None]) -> bool:
+    index, keyword = slot
+    return (index is not None and index in slots) or (keyword is not None and keyword in slots)
 
 
 def _closures(value: Value) -> Iterator[cst.CSTNode]:

@@ -20,9 +20,12 @@ import libcst as cst
 
 from prnglint.engine import FileContext
 from prnglint.rules import _jax
+from prnglint.rules.key_reuse import library as lib
 from prnglint.rules.key_reuse.feasibility import Fact, pattern_literals, test_atoms
-from prnglint.rules.key_reuse.ir import Arg, Bind, Block, CallSite, Graph, Kill, Op, Source, Value
+from prnglint.rules.key_reuse.ir import Arg, Bind, Block, CallSite, Effect, Graph, Kill, Op, Source, Use, Value
 
+# Results of calls (a fresh key, an alias) are the same whatever the user configures.
+TABLE = lib.Library()
 _MAX_EXPR_DEPTH = 120
 # Bounds on path facts (`feasibility`) that keep their cost linear.
 _MAX_FACTS = 8
@@ -101,6 +104,8 @@ class GraphBuilder:
         self.not_closures: set[str] = set()
         self.closure_renames: dict[int, dict[str, str]] = {}
         self.rngs: set[str] = set()
+        self.partials: dict[int, CallSite] = {}
+        self.made_by: dict[str, str | None] = {}  # local path -> the class (or function) whose call made it
         # Only a name resolving to `flax.nnx.Rngs` makes an `Rngs`; a file
         # without the word has none (the caller checks the text once).
         self.rngs_possible = rngs_possible
@@ -145,6 +150,7 @@ class GraphBuilder:
             rngs=self.rngs,
             loops=self.loop_ranges,
             op_count=self.count,
+            partials=self.partials,
         )
 
     def _parameters(self, params: cst.Parameters) -> None:
@@ -165,6 +171,9 @@ class GraphBuilder:
                 self.bound.add(name)
                 if param.annotation is not None and self._is_rngs_annotation(param.annotation.annotation):
                     self.rngs.add(name)
+                elif param.annotation is not None and is_key_annotation(param.annotation.annotation, self.context):
+                    # The author says it is a key: evidence, though nothing is done to it.
+                    self._emit(Use(name, Effect.READ, param.name, None, True))
 
     def _is_rngs_annotation(self, node: cst.BaseExpression) -> bool:
         if not self.rngs_possible:
@@ -784,6 +793,10 @@ class GraphBuilder:
         if value is not None and value[0] == "closure" and isinstance(target, cst.Name):
             self._bind(path, ("opaque",), target, closure=value[1])
             return
+        if value is not None and value[0] == "partial" and isinstance(target, cst.Name):
+            self.partials[id(value[1])] = value[2]
+            self._bind(path, ("opaque",), target, closure=value[1])
+            return
         if value is not None and value[0] == "rngs":
             self.rngs.add(path)
         self._bind(path, self._source(value), target)
@@ -822,6 +835,13 @@ class GraphBuilder:
 
     def _assign(self, node: cst.Assign) -> None:
         value = self._expr(node.value)
+        if isinstance(node.value, cst.Call) and len(node.targets) == 1:
+            path = self._path(node.targets[0].target)
+            made = self.context.qualname(node.value.func) if isinstance(node.value.func, cst.Name | cst.Attribute) else None
+            if path is not None:
+                # Flow-insensitive: a path made by two different calls has no known maker.
+                previous = self.made_by.get(path, made)
+                self.made_by[path] = made if previous == made else None
         first_path: str | None = None
         for index, target in enumerate(node.targets):
             if index > 0 and first_path is not None and value is not None and value[0] in ("fresh", "array"):
@@ -1016,13 +1036,25 @@ class GraphBuilder:
         receiver: str | None = None
         method: str | None = None
         callee: str | None = None
+        owner: str | None = None
         if isinstance(func, cst.Name | cst.Attribute):
             qualname = self.context.qualname(func)
+        elif isinstance(func, cst.Call) and isinstance(func.func, cst.Name | cst.Attribute):
+            # `jax.make_jaxpr(f)(key)`: a call of what a known function returned.
+            inner = self.context.qualname(func.func)
+            if inner is not None:
+                self._expr(func)
+                qualname = inner + "()"
         if qualname is None:
             if isinstance(func, cst.Attribute):
                 receiver = self._path(func.value)
                 if receiver is None:
                     self._expr(func.value)
+                    if isinstance(func.value, cst.Call) and isinstance(func.value.func, cst.Name | cst.Attribute):
+                        inner = self.context.qualname(func.value.func)
+                        owner = inner + "()" if inner is not None else None
+                else:
+                    owner = self.made_by.get(receiver)
                 method = func.attr.value
             elif isinstance(func, cst.Name):
                 callee = self._rename(func.value)
@@ -1035,14 +1067,17 @@ class GraphBuilder:
             args.append(Arg(keyword, arg.star if isinstance(arg.star, str) else "", value, arg.value))
         if self.cur is None:
             return None
-        self._emit(CallSite(node, qualname, receiver, method, callee, args))
+        site = CallSite(node, qualname, receiver, method, callee, args, owner=owner)
+        self._emit(site)
         # A call may change what its receiver and its arguments hold (`items.append(x)`).
         if receiver is not None:
             self._changed(_root(receiver), rebound=False)
         for arg in args:
             if arg.value is not None and arg.value[0] == "path":
                 self._changed(_root(arg.value[1]), rebound=False)
-        return _call_result(qualname, receiver, method, callee, args, func)
+        if qualname == "functools.partial" and args and args[0].keyword is None and not args[0].star:
+            return ("partial", node, site)
+        return _call_result(qualname, receiver, method, callee, args, func, owner, self.rngs)
 
 
 def _call_result(
@@ -1052,6 +1087,8 @@ def _call_result(
     callee: str | None,
     args: list[Arg],
     func: cst.BaseExpression,
+    owner: str | None,
+    rngs: set[str],
 ) -> Value:
     if qualname is not None:
         kind = _jax.random_kind(qualname)
@@ -1061,19 +1098,24 @@ def _call_result(
             return ("array",) if qualname.endswith(".split") else ("fresh",)
         if kind == "rngs":
             return ("rngs",)
-        if qualname in _jax.ALIAS_CALLS and args and args[0].keyword is None and not args[0].star:
-            value = args[0].value
-            return value if value is not None and value[0] == "path" else None
-        return None
-    if receiver is not None and method is not None:
-        if method in _jax.ALIAS_METHODS:
+        return _entry_result(TABLE.function(qualname), args)
+    if method is not None:
+        entry = TABLE.method(method, owner)
+        if entry is not None and entry.result == lib.ALIAS and receiver is not None:
             assert isinstance(func, cst.Attribute)
             return ("path", receiver, func.value)
-        if not args and method not in _jax.RNGS_METHODS:
+        if entry is not None and entry.result is not None:
+            return _entry_result(entry, args)
+        if receiver is not None and not args and method not in _jax.RNGS_METHODS:
             return ("stream", receiver)
         return None
-    if callee is not None and not args:
-        return ("stream", callee)
+    if callee is not None:
+        if not args:
+            return ("stream", callee)
+        if callee == "next" and len(args) == 1 and args[0].value is not None and args[0].value[0] == "path":
+            if args[0].value[1] in rngs:
+                return ("stream", args[0].value[1])  # `next(hk.PRNGSequence(key))`
+        return _entry_result(TABLE.function("builtins." + callee), args)
     return None
 
 
@@ -1089,6 +1131,60 @@ def _falsy_constant(node: cst.BaseExpression) -> bool:
         return node.value in ("False", "None")
     if isinstance(node, cst.Integer):
         return literal_of(node) == "0"
+    return False
+
+
+def _entry_result(entry: lib.Entry | None, args: list[Arg]) -> Value:
+    """The value a call described by the library table returns."""
+    if entry is None or entry.result is None:
+        return None
+    if entry.result == lib.FRESH:
+        return ("fresh",)
+    if entry.result == "rngs":
+        return ("rngs",)
+    if entry.result == lib.ALIAS and args and args[0].keyword is None and not args[0].star:
+        value = args[0].value
+        return value if value is not None and value[0] == "path" else None
+    return None
+
+
+# Annotations that say a parameter holds a key, by qualified name (through
+# the imports; never the spelling of the parameter's name).
+KEY_ANNOTATIONS = frozenset(
+    {
+        "jax.random.PRNGKey",
+        "jax.random.KeyArray",
+        "chex.PRNGKey",
+        "jaxtyping.PRNGKeyArray",
+        "jaxtyping.Key",
+        "flax.typing.PRNGKey",
+    }
+)
+
+
+def is_key_annotation(node: cst.BaseExpression, context: FileContext) -> bool:
+    """True for an annotation that says the value is a PRNG key (also `X | None`, `Optional[X]`, `Key[Array, ""]`)."""
+    stack: list[cst.BaseExpression] = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, cst.BinaryOperation):
+            stack.extend((item.left, item.right))
+        elif isinstance(item, cst.Subscript):
+            head = context.qualname(item.value) if isinstance(item.value, cst.Name | cst.Attribute) else None
+            if head in KEY_ANNOTATIONS:
+                return True
+            if head in ("typing.Optional", "typing.Union", "typing_extensions.Optional"):
+                stack.extend(e.slice.value for e in item.slice if isinstance(e.slice, cst.Index))
+        elif isinstance(item, cst.Name | cst.Attribute):
+            if context.qualname(item) in KEY_ANNOTATIONS:
+                return True
+        elif isinstance(item, cst.SimpleString):
+            value = item.evaluated_value
+            if isinstance(value, str) and ("Key" in value):
+                try:
+                    stack.append(cst.parse_expression(value))
+                except cst.ParserSyntaxError:
+                    pass
     return False
 
 

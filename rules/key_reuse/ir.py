@@ -114,6 +114,7 @@ class CallSite:
     anchor: cst.CSTNode | None = None
     loop: cst.CSTNode | None = None
     facts: tuple[Any, ...] = ()
+    owner: str | None = None  # what the receiver is known to be: `pkg.Class`, or `pkg.f()` for a call's result
 
 
 Op = Use | Bind | Kill | CallSite
@@ -144,6 +145,8 @@ class Graph:
     rngs: set[str]  # paths that hold an `nnx.Rngs`
     loops: list[tuple[int, int]]  # op index ranges of loops
     op_count: int = 0
+    # id(`functools.partial(...)` call bound to a local name) -> its call site
+    partials: dict[int, CallSite] = field(default_factory=dict)
 
     def all_ops(self) -> list[Op]:
         """Every operation of every block."""

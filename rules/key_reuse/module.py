@@ -18,6 +18,7 @@ from prnglint.rules.key_reuse.graph import GraphBuilder, target_names
 from prnglint.rules.key_reuse.calls import CallResolver, ClassInfo, FrameFacts
 from prnglint.rules.key_reuse.flow import Finding, KeyFlow
 from prnglint.rules.key_reuse.ir import Graph
+from prnglint.rules.key_reuse.library import Library
 from prnglint.rules.key_reuse.summaries import Summary
 
 _MAX_NESTED_ANALYSES = 40
@@ -36,9 +37,9 @@ class FrameResult:
 class KeyModule:
     """Everything PRN003 knows about one module, and the analyses done so far."""
 
-    def __init__(self, context: FileContext, non_consuming: frozenset[str]) -> None:
+    def __init__(self, context: FileContext, library: Library) -> None:
         self.context = context
-        self.non_consuming = non_consuming
+        self.library = library
         resolver = context.resolver
         self.equinox = any(target in _jax.EQUINOX_MODULES for target in resolver.aliases.values())
         self._functions: dict[str, cst.FunctionDef | None] = {}

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import libcst as cst
 from libcst.metadata import PositionProvider
@@ -14,9 +16,15 @@ from prnglint.rules import _jax
 from prnglint.rules.key_reuse.fix import plan_fixes
 from prnglint.rules.key_reuse.flow import Finding
 from prnglint.rules.key_reuse.ir import Use
+from prnglint.rules.key_reuse.graph import TABLE, is_key_annotation
+from prnglint.rules.key_reuse.library import FRESH, Library, user_entries
 from prnglint.rules.key_reuse.module import FrameResult, KeyModule
 
 _RENAMED = re.compile(r"#\d+")
+# Packages whose functions can make or take keys (`TABLE` says which).
+_KEY_PACKAGES = frozenset({"jax", "flax", "haiku", "numpyro"})
+# Methods that return a fresh key whatever the receiver (`library.BUILTIN`).
+_KEY_METHODS = frozenset({"make_rng"})
 # Receivers through which a method of the same class is called.
 _RECEIVERS = frozenset({"self", "cls"})
 
@@ -51,21 +59,28 @@ class KeyReuse(Rule):
 
     A value is a key because of where it comes from (`key`, `PRNGKey`,
     `wrap_key_data`, `split`, `fold_in`, `clone`, an `nnx.Rngs` stream such
-    as `rngs.params()`) or where it goes (a `jax.random` call, an Equinox
-    `key=` argument, a key parameter of a function in the same module), never
-    because of its name. Names and attribute paths (`self.key`, `state.rng`)
-    are tracked through `if`, `match`, `try`, `with`, loops, `return`, `raise`,
-    `break` and `continue`. Paths that cannot both run are not one path:
-    `if flag:` … `if not flag:` (the same local name, not rebound or changed
-    in between), `if x is None:` … `if x is not None:`, `if`/`match` tests of
-    one value against disjoint literals (`mode == "train"` … `mode ==
-    "eval"`), and code after `raise`, `assert False`, `pytest.fail`,
-    `sys.exit` or `self.fail`. Functions of the same module are summarised, so a
-    helper that only inspects or deletes its key (`del key`) does not consume
-    it. `jax.random.clone`, `key_data`, `key_impl`, `print`,
-    `jax.debug.print`, `isinstance` and comparisons do not consume a key;
-    more such functions can be named in `[tool.prnglint]`:
-    `non-consuming-functions = ["mylib.utils.log_key"]`.
+    as `rngs.params()`, linen's `self.make_rng(...)`, haiku's
+    `next_rng_key()`), where it goes (a `jax.random` call, an Equinox `key=`
+    argument, a key parameter of a function in the same module) or its
+    annotation (`chex.PRNGKey`, `jax.random.KeyArray`, jaxtyping's
+    `Key[...]`), never because of its name. Names and attribute paths
+    (`self.key`, `state.rng`) are tracked through `if`, `match`, `try`,
+    `with`, loops, `return`, `raise`, `break` and `continue`. Paths that
+    cannot both run are not one path: `if flag:` … `if not flag:` (the same
+    local name, not rebound or changed in between), `if x is None:` … `if x
+    is not None:`, `if`/`match` tests of one value against disjoint literals
+    (`mode == "train"` … `mode == "eval"`), and code after `raise`, `assert
+    False`, `pytest.fail`, `sys.exit` or `self.fail`. Functions of the same
+    module are summarised, so a helper that only inspects or deletes its key
+    (`del key`) does not consume it. What other functions do to keys comes
+    from a table (`rules/key_reuse/library.py`): abstract evaluation
+    (`jax.eval_shape`, `jax.make_jaxpr`, `.lower`) draws nothing,
+    assertions, printing, logging, `list.append` and checkpoints read or
+    store, `functools.partial` draws only when the partial is called. Each
+    occurrence of a key in a dict, list or tuple literal passed to a call
+    is its own use. Entries are added in `[tool.prnglint.key-functions]`
+    (`"mylib.utils.log_key" = "reads"`, `"*.save" = "stores"`); the older
+    `non-consuming-functions = ["mylib.utils.log_key"]` still works.
 
     ## Why is this bad?
     A key consumed twice gives the same random bits twice: dropout masks that
@@ -140,7 +155,7 @@ class KeyReuse(Rule):
     words = _jax.KEY_FLOW_WORDS
     qualnames = _jax.KEY_FLOW_QUALNAMES
     fix_applicability = Applicability.SAFE
-    options = {"non-consuming-functions": []}
+    options = {"key-functions": {}, "non-consuming-functions": []}
 
     VALID = [
         Valid(
@@ -364,6 +379,7 @@ class KeyReuse(Rule):
         self._roots: frozenset[str] | None = None
         self._lines: list[str] | None = None
         self._rngs_in_text: bool | None = None
+        self._key_types_in_text = False
 
     # --- Collecting functions -----------------------------------------------------
 
@@ -386,11 +402,16 @@ class KeyReuse(Rule):
         self._frames.append(frame)
         self._classes.append(None)  # a class name does not reach into nested functions
         if self._rngs_in_text is None:
-            self._rngs_in_text = "Rngs" in self.context.source
-        if not self._rngs_in_text:
-            return
+            source = self.context.source
+            self._rngs_in_text = "Rngs" in source
+            self._key_types_in_text = any(word in source for word in ("PRNGKey", "KeyArray", "Key"))
         for param in (*node.params.params, *node.params.kwonly_params, *node.params.posonly_params):
-            if param.annotation is not None and _mentions_rngs(param.annotation.annotation, self.context):
+            if param.annotation is None:
+                continue
+            annotation = param.annotation.annotation
+            if self._rngs_in_text and _mentions_rngs(annotation, self.context):
+                frame.interesting = True
+            elif self._key_types_in_text and is_key_annotation(annotation, self.context):
                 frame.interesting = True
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
@@ -410,6 +431,10 @@ class KeyReuse(Rule):
             frame.calls.add(func.value)
         elif isinstance(root, cst.Name) and root.value in _RECEIVERS and isinstance(func, cst.Attribute):
             frame.calls.add(func.attr.value)
+        for arg in node.args:
+            # `functools.partial(helper, key)`, `jax.tree.map(helper, tree)`: the helper runs.
+            if isinstance(arg.value, cst.Name):
+                frame.calls.add(arg.value.value)
         if frame.interesting:
             return
         # Resolve only callees whose first name is bound to something in jax
@@ -417,6 +442,9 @@ class KeyReuse(Rule):
         roots = self._import_roots()
         if isinstance(root, cst.Name) and root.value in roots and self._is_key_api(func):
             frame.interesting = True
+            return
+        if isinstance(func, cst.Attribute) and func.attr.value in _KEY_METHODS:
+            frame.interesting = True  # linen `self.make_rng(...)`
             return
         for arg in node.args:
             # `partial(jax.random.normal, key)`, `jax.tree.map(jax.random.split, ...)`
@@ -433,14 +461,19 @@ class KeyReuse(Rule):
 
     def _is_key_api(self, node: cst.BaseExpression) -> bool:
         qualname = self.context.qualname(node)
-        return qualname is not None and qualname.startswith((_jax.RANDOM, _jax.NNX))
+        if qualname is None:
+            return False
+        if qualname.startswith((_jax.RANDOM, _jax.NNX)):
+            return True
+        entry = TABLE.function(qualname)
+        return entry is not None and (bool(entry.keys) or entry.result in (FRESH, "rngs"))
 
     def _import_roots(self) -> frozenset[str]:
         if self._roots is None:
             self._roots = frozenset(
                 local
                 for local, target in self.context.resolver.aliases.items()
-                if target.split(".", 1)[0] in ("jax", "flax")
+                if target.split(".", 1)[0] in _KEY_PACKAGES
             )
         return self._roots
 
@@ -456,8 +489,7 @@ class KeyReuse(Rule):
         frames = self._interesting_frames()
         if not frames:
             return
-        non_consuming = frozenset(self.option("non-consuming-functions"))
-        module = KeyModule(self.context, non_consuming)
+        module = KeyModule(self.context, _library(self.context.options))
         for frame in frames:
             module.analyze(frame.node)
         split = self.context.resolver.spelling_of("jax.random.split")
@@ -601,6 +633,19 @@ class KeyReuse(Rule):
                 return f"a lambda (which consumes it on line {inner})"
             return f"`{via}` (which consumes it on line {inner})"
         return f"`{via}`"
+
+
+_LIBRARIES: dict[str, Library] = {}
+
+
+def _library(options: Mapping[str, Any]) -> Library:
+    """The table with the configured entries (one per configuration, shared by the files of a run)."""
+    entries = user_entries(options)
+    key = repr(sorted(entries.items()))
+    library = _LIBRARIES.get(key)
+    if library is None:
+        library = _LIBRARIES[key] = Library(entries)
+    return library
 
 
 def _frame_name(frame: _Frame) -> str | None:

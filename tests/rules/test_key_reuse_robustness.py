@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from prnglint.engine import FileContext
 from prnglint.names import iter_statements
 from prnglint.rules.key_reuse.module import KeyModule
+from prnglint.rules.key_reuse.library import Library
 
 
 # hypothesmith's strategies steer generation with `target()`; hill-climbing
@@ -29,7 +30,7 @@ def _analyse_everything(text: str) -> None:
     except (cst.ParserSyntaxError, RecursionError):
         return  # libcst's grammar is narrower than CPython's in places
     context = FileContext("generated.py", text, module, {})
-    keys = KeyModule(context, frozenset())
+    keys = KeyModule(context, Library())
     keys.analyze(module)
     for statement in iter_statements(module):
         if isinstance(statement, cst.FunctionDef):

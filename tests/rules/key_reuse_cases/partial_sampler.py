@@ -1,11 +1,12 @@
-# case: a key bound into a partial sampler is consumed once when the partial is made
-# covers: passing a key to any other call
+# case: building a partial draws nothing; calling two partials bound to one key reuses it
+# covers: passing a key to any other call, functools.partial
+# jax: raises
 import functools
 
 import jax
 
 
-def sample(key):
+def case(key):
     draw = functools.partial(jax.random.normal, key)
-    again = functools.partial(jax.random.uniform, key)  # expect: PRN003
-    return draw(), again()
+    again = functools.partial(jax.random.uniform, key)
+    return draw(), again()  # expect: PRN003

@@ -106,7 +106,8 @@ def key_pattern_problem(pattern: Any) -> str | None:
         return "it would match every call, not one function"
     if not _KEY_PATTERN.fullmatch(pattern):
         return "not a dotted name (`pkg.module.function`), `Class.method` or `*.method`"
-    reserved = [part for part in re.split(r"[.()*]+", pattern) if keyword.iskeyword(part)]
+    parts = [part.replace("()", "") for part in pattern.split(".")]
+    reserved = [part for part in parts if not part.endswith("*") and keyword.iskeyword(part)]
     if reserved:
         return f"it contains the keyword `{reserved[0]}`"
     return None

@@ -203,6 +203,28 @@ KEY_FLOW_QUALNAMES: frozenset[str] = (
 NNX = "flax.nnx."
 EQUINOX = "equinox."
 
+# Calls whose result is their first argument under another name (SEMANTICS.md:
+# alias): the key is not consumed, and consuming the result consumes it.
+# PRN003's table (rules/key_reuse/library.py) builds on these.
+ALIAS_CALLS = frozenset(
+    {
+        "jax.device_put",
+        "jax.lax.stop_gradient",
+        "jax.numpy.asarray",
+        "jax.numpy.array",
+        "jax.numpy.copy",
+        "jax.numpy.reshape",
+        "jax.numpy.squeeze",
+        "jax.numpy.expand_dims",
+        "jax.numpy.ravel",
+        "copy.copy",
+        "copy.deepcopy",
+        "jax.block_until_ready",
+        "jax.device_get",
+        "numpy.asarray",
+        "numpy.array",
+    }
+)
 # Methods of `flax.nnx.Rngs` that are not streams; any other zero-argument
 # method call on an `Rngs` (`rngs.params()`), or the call `rngs()`, draws a
 # fresh key from a stream without consuming anything.

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from prnglint.config import KEY_EFFECTS, key_pattern_problem
+from prnglint.rules import _jax
 
 # What a call does to a key among its arguments.
 READS = "reads"  # looks at it: shape, dtype, printing, assertions, abstract evaluation
@@ -80,10 +81,7 @@ BUILTIN: tuple[Entry, ...] = tuple(
             READS, _ABSTRACT, calls=NEVER,
         ),
         *_entries(
-            ["jax.device_put", "jax.device_get", "jax.block_until_ready", "jax.lax.stop_gradient",
-             "jax.numpy.asarray", "jax.numpy.array", "jax.numpy.copy", "jax.numpy.reshape", "jax.numpy.squeeze",
-             "jax.numpy.expand_dims", "jax.numpy.ravel", "jax.numpy.broadcast_to", "copy.copy", "copy.deepcopy",
-             "numpy.asarray", "numpy.array", "jax.random.wrap_key_data()"],
+            [*sorted(_jax.ALIAS_CALLS), "jax.numpy.broadcast_to", "jax.random.wrap_key_data()"],
             ALIASES, "returns the same key (a transfer, a copy or a new shape of it): consuming the result consumes it",
             result=ALIAS,
         ),

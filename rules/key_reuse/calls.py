@@ -602,15 +602,6 @@ class CallResolver:
         return [*found.values(), *extra, *rebinds]
 
 
-def _is_free_effect(op: Op, summary: Summary) -> bool:
-    """True for a use of a name the function reads from its enclosing scope (not a parameter)."""
-    if not isinstance(op, Use):
-        return False
-    return split_root(op.path)[0] not in summary.params and any(
-        split_root(path)[0] == split_root(op.path)[0] for path in summary.effects
-    )
-
-
     def _stores(self, site: CallSite) -> bool:
         """True for a call that keeps what it is given: `dict(key=key)`, `ckpt.save(...)`, `log(...)`."""
         if site.qualname is not None:
@@ -619,6 +610,15 @@ def _is_free_effect(op: Op, summary: Summary) -> bool:
             name = site.callee
             return name in _STORE_BUILTINS and not self.module.binds(name) and name not in self.graph.bound
         return site.method is not None and site.method in _STORE_METHODS
+
+
+def _is_free_effect(op: Op, summary: Summary) -> bool:
+    """True for a use of a name the function reads from its enclosing scope (not a parameter)."""
+    if not isinstance(op, Use):
+        return False
+    return split_root(op.path)[0] not in summary.params and any(
+        split_root(path)[0] == split_root(op.path)[0] for path in summary.effects
+    )
 
 
 # Calls that keep the keys they are given instead of drawing from them; only a

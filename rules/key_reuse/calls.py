@@ -370,6 +370,11 @@ class CallResolver:
                 return self._call_summary(
                     site, target, method, receiver=None if static else receiver, skip_first=not static
                 )
+            # A method the class does not define comes from a base class: the
+            # table knows some (linen's `self.put_variable`, `self.make_rng`).
+            entry = self.module.library.method(method, site.owner)
+            if entry is not None:
+                return self._entry(site, entry, _spelled(site) or method, receiver=receiver)
             return self._unknown(site, None, invalidate=False)
         if receiver in self.graph.rngs:
             return []

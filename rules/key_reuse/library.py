@@ -168,6 +168,9 @@ BUILTIN: tuple[Entry, ...] = tuple(
         Entry("builtins.map", CONSUMES, "calls its function once per item", calls=EACH, functions=(0, "func")),
         *_entries(["*.append", "*.extend", "*.insert", "*.add", "*.update", "*.setdefault", "*.put", "*.push"],
                   STORES, "puts the key into a container; drawing from the stored copy is the use", calls=NEVER),
+        *_entries(["*.put_variable", "*.sow"],
+                  STORES, "linen keeps the value in a variable collection; drawing from the stored copy is the use",
+                  calls=NEVER),
         Entry("functools.partial", STORES, "builds a function without calling it; each call of the result uses "
               "the keys it binds", calls=NEVER),
     ]

@@ -22,7 +22,7 @@ from prnglint.registry import rules_by_code
 from prnglint.source import SourceFile
 
 HERE = Path(__file__).parent
-SUITES = {"PRN008": "seed_reused", "PRN011": "key_parameter_overwritten"}
+SUITES = {"PRN007": "late_bound_key", "PRN008": "seed_reused", "PRN011": "key_parameter_overwritten"}
 _HEADER = re.compile(r"^#\s*(case|covers):\s*(.*)$")
 
 

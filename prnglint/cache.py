@@ -256,7 +256,13 @@ def _write_atomically(target: Path, data: bytes) -> None:
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
-        os.replace(temporary, target)
+        try:
+            os.replace(temporary, target)
+        except IsADirectoryError:
+            # An empty folder where the entry belongs (left by a tool or by
+            # hand) is cleared once instead of turning the cache off for good.
+            os.rmdir(target)
+            os.replace(temporary, target)
     except BaseException:
         try:
             os.unlink(temporary)

@@ -210,3 +210,34 @@ def test_concurrent_runs_share_one_cache_safely(project: Path) -> None:
     for entry in _entries(project):
         assert not entry.name.startswith(".tmp-"), "a temporary file was left behind"
         json.loads(entry.read_bytes())
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "prnglint", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_cache_dir_that_is_a_file_still_lints_and_says_so(project: Path) -> None:
+    (project / "cachefile").write_text("not a folder\n")
+    result = _cli("--cache-dir", "cachefile", "--output-format", "concise", "bad.py", cwd=project)
+    assert result.returncode == 1
+    assert "bad.py:3:7: PRN001" in result.stdout
+    assert "cannot write the cache in cachefile" in result.stderr
+    assert (project / "cachefile").read_text() == "not a folder\n"
+
+
+def test_folder_where_an_entry_belongs_is_cleared_once(project: Path) -> None:
+    first = _cli("--cache-dir", "c", "--output-format", "concise", "bad.py", cwd=project)
+    assert first.returncode == 1 and "PRN001" in first.stdout
+    entries = [path for path in (project / "c").rglob("*") if path.is_file() and path.parent.name != "c" and not path.name.startswith(".")]
+    assert entries
+    for entry in entries:
+        entry.unlink()
+        entry.mkdir()
+    second = _cli("--cache-dir", "c", "--output-format", "concise", "bad.py", cwd=project)
+    assert second.returncode == 1 and second.stdout == first.stdout
+    assert "cannot write the cache" not in second.stderr
+    assert all(entry.is_file() for entry in entries)
+    third = _cli("--cache-dir", "c", "--output-format", "concise", "bad.py", cwd=project)
+    assert third.stdout == first.stdout and third.stderr == first.stderr

@@ -142,6 +142,17 @@ class FileContext:
     round_trips: bool = False
     # Report index -> the (node, message) pairs of other places that report refers to.
     related: dict[int, tuple[tuple[cst.CSTNode, str], ...]] = field(default_factory=dict)
+    _shared: dict[str, Any] = field(default_factory=dict)
+
+    def shared(self, key: str, build: Callable[[], Any]) -> Any:
+        """A value built once per file and shared by every rule that asks with the same `key`.
+
+        Rules that draw their findings from one analysis (one reports what the
+        other leaves) build it once; the engine never looks inside.
+        """
+        if key not in self._shared:
+            self._shared[key] = build()
+        return self._shared[key]
 
     @property
     def resolver(self) -> ImportResolver:

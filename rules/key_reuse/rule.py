@@ -13,8 +13,10 @@ from libcst.metadata import PositionProvider
 from prnglint.diagnostics import Applicability
 from prnglint.engine import FileContext, FixSpec, Invalid, Rule, Valid
 from prnglint.rules import _jax
+from prnglint.engine import Replace
 from prnglint.rules.key_reuse.fix import plan_fixes
 from prnglint.rules.key_reuse.flow import Finding
+from prnglint.rules.key_reuse.intent import Intent, IntentFinder
 from prnglint.rules.key_reuse.ir import Use
 from prnglint.rules.key_reuse.graph import TABLE, is_key_annotation
 from prnglint.rules.key_reuse.library import FRESH, Library, user_entries
@@ -27,6 +29,25 @@ _KEY_PACKAGES = frozenset({"jax", "flax", "haiku", "numpyro"})
 _KEY_METHODS = frozenset({"make_rng"})
 # Receivers through which a method of the same class is called.
 _RECEIVERS = frozenset({"self", "cls"})
+# The key of the analysis PRN003 and PRN012 share in `FileContext.shared`.
+_SHARED = "prnglint.rules.key_reuse"
+DELIBERATE_CODE = "PRN012"
+
+# One report as the shared analysis makes it: code, node, message, fix, related places.
+_Item = tuple[str, cst.CSTNode, str, FixSpec | None, list[tuple[cst.CSTNode, str]]]
+
+
+class _Outcome:
+    """The one analysis of a file that PRN003 and PRN012 share.
+
+    The first of the two rules built for a file collects its functions while
+    the engine walks the tree; whichever leaves the module first runs the
+    analysis, and each rule then reports the findings of its own code.
+    """
+
+    def __init__(self) -> None:
+        self.collector: KeyReuse | None = None
+        self.items: list[_Item] | None = None
 
 
 @dataclass(eq=False)
@@ -372,6 +393,10 @@ class KeyReuse(Rule):
 
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)
+        self._outcome: _Outcome = context.shared(_SHARED, _Outcome)
+        if self._outcome.collector is None:
+            self._outcome.collector = self
+        self._collects = self._outcome.collector is self
         self._stack: list[_Frame] = []
         self._frames: list[_Frame] = []
         self._classes: list[str | None] = []
@@ -384,17 +409,23 @@ class KeyReuse(Rule):
     # --- Collecting functions -----------------------------------------------------
 
     def visit_Module(self, node: cst.Module) -> None:
+        if not self._collects:
+            return
         frame = _Frame(node, None)
         self._stack.append(frame)
         self._frames.append(frame)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._classes.append(node.name.value)
+        if self._collects:
+            self._classes.append(node.name.value)
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        self._classes.pop()
+        if self._collects:
+            self._classes.pop()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if not self._collects:
+            return
         parent = self._stack[-1].node
         owner = self._classes[-1] if self._classes and not isinstance(parent, cst.FunctionDef) else None
         frame = _Frame(node, owner)
@@ -415,6 +446,8 @@ class KeyReuse(Rule):
                 frame.interesting = True
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        if not self._collects:
+            return
         self._classes.pop()
         frame = self._stack.pop()
         parent = self._stack[-1]
@@ -422,6 +455,8 @@ class KeyReuse(Rule):
             parent.interesting = True  # a closure's keys are the enclosing function's keys
 
     def visit_Call(self, node: cst.Call) -> None:
+        if not self._collects:
+            return
         frame = self._stack[-1]
         func = node.func
         root = func
@@ -485,19 +520,32 @@ class KeyReuse(Rule):
     # --- Analysing ----------------------------------------------------------------------
 
     def leave_Module(self, original_node: cst.Module) -> None:
-        self._stack.pop()
+        outcome = self._outcome
+        if outcome.items is None:
+            assert outcome.collector is not None
+            outcome.items = outcome.collector._analyse()
+        for code, node, message, fix, related in outcome.items:
+            if code == self.code:
+                self.report(node, message, fix=fix, related=related)
+
+    def _analyse(self) -> list[_Item]:
+        """Every finding of the file, under PRN003 or (deliberate reuse) PRN012."""
+        self._items: list[_Item] = []
         frames = self._interesting_frames()
         if not frames:
-            return
+            return self._items
         module = KeyModule(self.context, _library(self.context.options))
         for frame in frames:
             module.analyze(frame.node)
         split = self.context.resolver.spelling_of("jax.random.split")
-        clone = self.context.resolver.spelling_of("jax.random.clone") or "jax.random.clone"
+        self._clone_spelling = self.context.resolver.spelling_of("jax.random.clone")
+        clone = self._clone_spelling or "jax.random.clone"
+        self._intents = IntentFinder(self.context, module.function, module.binds)
         reported: set[int] = set()
         for result in list(module.results.values()):
             if result is not None and result.findings:
                 self._report(result, split, clone, reported)
+        return self._items
 
     def _interesting_frames(self) -> list[_Frame]:
         frames = self._frames
@@ -526,8 +574,22 @@ class KeyReuse(Rule):
         return interesting
 
     def _report(self, result: FrameResult, split: str | None, clone: str, reported: set[int]) -> None:
+        frame = result.graph.node
+        readings = {id(finding): self._intents.classify(finding, frame) for finding in result.findings}
+        # A key whose reuse is deliberate somewhere keeps every use as it is:
+        # splitting it for the other uses would change the numbers compared.
+        deliberate_firsts = {
+            id(finding.first)
+            for finding in result.findings
+            if readings[id(finding)][0] is not None and finding.first is not None
+        }
+        fixable = [
+            finding
+            for finding in result.findings
+            if readings[id(finding)][0] is None and id(finding.first) not in deliberate_firsts
+        ]
         fixes = plan_fixes(
-            result.findings,
+            fixable,
             result.graph,
             result.flow.death,
             split,
@@ -539,9 +601,48 @@ class KeyReuse(Rule):
             if id(node) in reported:
                 continue
             reported.add(id(node))
+            intent, hint = readings[id(finding)]
+            if intent is not None:
+                self._items.append(
+                    (
+                        DELIBERATE_CODE,
+                        node,
+                        self._deliberate_message(finding, intent, clone),
+                        self._clone_fix(finding),
+                        self._related(finding),
+                    )
+                )
+                continue
             message = self._message(finding, split or "jax.random.split", clone)
+            if hint is not None:
+                message += f"; note that {hint}"
             fix: FixSpec | None = fixes.get(id(finding))
-            self.report(node, message, fix=fix, related=self._related(finding))
+            self._items.append((KeyReuse.code, node, message, fix, self._related(finding)))
+
+    def _deliberate_message(self, finding: Finding, intent: Intent, clone: str) -> str:
+        use = finding.use
+        path = _RENAMED.sub("", use.path)
+        if finding.first is not None:
+            line = self.context.line_of(finding.first.node)
+            what = (
+                f"`{path}` is consumed again here by {self._describe(use)} after "
+                f"{self._describe(finding.first, short=True)} on line {line}"
+            )
+        else:
+            at = f" on line {self.context.line_of(use.call)}" if use.call is not None else ""
+            what = f"`{path}` is consumed on every iteration of `{use.via}`{at}"
+        return (
+            f"{what}, and the reuse reads as deliberate ({intent.pattern}: {intent.evidence}); "
+            f"pass `{clone}({path})` to say so, or split it if the numbers should differ"
+        )
+
+    def _clone_fix(self, finding: Finding) -> FixSpec | None:
+        """`key` -> `jax.random.clone(key)` at the later use: the same numbers, the intent stated."""
+        node = finding.use.node
+        if self._clone_spelling is None or not isinstance(node, cst.Name):
+            return None
+        message = f"Pass `{self._clone_spelling}({node.value})` to state that the same numbers are wanted"
+        return FixSpec(Applicability.SAFE, message, (Replace(node, f"{self._clone_spelling}({node.value})"),))
 
     def _related(self, finding: Finding) -> list[tuple[cst.CSTNode, str]]:
         """The other places a finding's message names: the first consumption, or the loop that repeats one."""

@@ -4,7 +4,8 @@ Each case is a small module. Its header comments say what it is about
 (`# case:`, `# covers:`), how JAX's runtime checker judges it when it is
 runnable (`# jax:`, see test_key_reuse_differential.py) and, optionally, rule
 options (`# options: {...}`). A line ending in `# expect: PRN003` must be
-reported; no other line may be. A case named `<name>.py` with a sibling
+reported by PRN003, one ending in `# expect: PRN012` by PRN012 (deliberate
+reuse, which shares PRN003's analysis); no other line may be reported. A case named `<name>.py` with a sibling
 `<name>.fixed` must turn into exactly that text when its fixes are applied.
 """
 
@@ -21,11 +22,12 @@ import pytest
 
 from prnglint.diagnostics import Applicability, Diagnostic
 from prnglint.engine import apply_edits, lint_source, rules_that_may_fire
+from prnglint.rules.deliberate_key_reuse import DeliberateKeyReuse
 from prnglint.rules.key_reuse import KeyReuse
 from prnglint.source import SourceFile
 
 CASES_DIR = Path(__file__).parent / "key_reuse_cases"
-_EXPECT = re.compile(r"#\s*expect:\s*PRN003\b")
+_EXPECT = re.compile(r"#\s*expect:\s*(PRN003|PRN012)\b")
 _HEADER = re.compile(r"^#\s*(case|covers|jax|options):\s*(.*)$")
 
 
@@ -37,6 +39,7 @@ class Case:
     text: str
     expected: list[int]
     description: str = ""
+    deliberate: list[int] = field(default_factory=list)
     covers: list[str] = field(default_factory=list)
     runtime: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
@@ -50,8 +53,9 @@ def load_cases() -> list[Case]:
         text = path.read_text(encoding="utf-8")
         case = Case(path.stem, text, [])
         for number, line in enumerate(text.splitlines(), start=1):
-            if _EXPECT.search(line):
-                case.expected.append(number)
+            expect = _EXPECT.search(line)
+            if expect is not None:
+                (case.expected if expect.group(1) == "PRN003" else case.deliberate).append(number)
             header = _HEADER.match(line)
             if header is None:
                 continue
@@ -72,8 +76,8 @@ def load_cases() -> list[Case]:
 
 
 def lint(text: str, options: dict[str, Any] | None = None) -> list[Diagnostic]:
-    """PRN003's findings on `text`."""
-    return lint_source(SourceFile("case.py", text), [KeyReuse], options or {})
+    """PRN003's and PRN012's findings on `text` (everything PRN003 reported before PRN012 existed)."""
+    return lint_source(SourceFile("case.py", text), [KeyReuse, DeliberateKeyReuse], options or {})
 
 
 CASES = load_cases()
@@ -130,20 +134,23 @@ def test_suite_is_large_and_covers_every_part_of_the_rule() -> None:
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
 def test_case_reports_exactly_the_expected_lines(case: Case) -> None:
     diagnostics = lint(case.text, case.options)
-    assert all(d.code == "PRN003" for d in diagnostics)
-    reported = sorted(d.location.row for d in diagnostics)
-    assert reported == case.expected, [f"{d.location.row}: {d.message}" for d in diagnostics]
+    assert {d.code for d in diagnostics} <= {"PRN003", "PRN012"}
+    reported = sorted(d.location.row for d in diagnostics if d.code == "PRN003")
+    deliberate = sorted(d.location.row for d in diagnostics if d.code == "PRN012")
+    messages = [f"{d.location.row} {d.code}: {d.message}" for d in diagnostics]
+    assert (reported, deliberate) == (case.expected, case.deliberate), messages
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c.expected], ids=lambda case: case.name)
+@pytest.mark.parametrize("case", [c for c in CASES if c.expected or c.deliberate], ids=lambda case: case.name)
 def test_filters_let_every_reported_case_through(case: Case) -> None:
     # The engine skips files by words and by reachable qualified names; both
     # must keep every file on which the rule fires.
-    assert KeyReuse.may_fire(case.text)
-    assert rules_that_may_fire(case.text, [KeyReuse]) == [KeyReuse]
+    for rule in (KeyReuse, DeliberateKeyReuse):
+        assert rule.may_fire(case.text)
+        assert rules_that_may_fire(case.text, [rule]) == [rule]
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c.expected], ids=lambda case: case.name)
+@pytest.mark.parametrize("case", [c for c in CASES if c.expected or c.deliberate], ids=lambda case: case.name)
 def test_messages_name_both_places_and_a_remedy(case: Case) -> None:
     for diagnostic in lint(case.text, case.options):
         message = diagnostic.message

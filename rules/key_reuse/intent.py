@@ -150,6 +150,8 @@ class IntentFinder:
         reach_second = self._taint(second.call, facts)  # type: ignore[arg-type]
         near: _Sink | None = None
         for sink in facts.sinks:
+            if not _checks_later(sink.node, second.call, facts):  # type: ignore[arg-type]
+                continue  # a check made before the second draw cannot compare its result
             sees_first = self._reaches(sink, first.call, reach_first, facts)  # type: ignore[arg-type]
             sees_second = self._reaches(sink, second.call, reach_second, facts)  # type: ignore[arg-type]
             if sees_first and sees_second and self._compares_both(
@@ -453,6 +455,11 @@ def _compares(node: cst.BaseExpression, finder: IntentFinder, depth: int = 0) ->
         if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("all", "any"):
             return _compares(node.func.value, finder, depth)
     return False
+
+
+def _checks_later(check: cst.CSTNode, call: cst.CSTNode, facts: _Function) -> bool:
+    """True if `check` comes after `call` in the function, or holds it."""
+    return facts.order.get(id(check), 0) > facts.order.get(id(call), 0) or _inside(call, check, facts)
 
 
 def _inside(node: cst.CSTNode, ancestor: cst.CSTNode, facts: _Function) -> bool:

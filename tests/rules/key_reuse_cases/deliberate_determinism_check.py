@@ -10,6 +10,13 @@ def sample(key, n):
 
 
 def case(key):
+    # Jittable, so that the runtime checker can judge it eagerly and traced.
+    first = sample(key, 4)
+    second = sample(key, 4)  # expect: PRN012
+    return jnp.array_equal(first, second)
+
+
+def asserted(key):
     first = sample(key, 4)
     second = sample(key, 4)  # expect: PRN012
     assert jnp.array_equal(first, second)

@@ -5,7 +5,10 @@ cell 2 and used again in cell 5 is the same key: the code cells are joined,
 in order, into one program that the engine lints like any file. IPython
 syntax that is not Python (``%magic``, ``!shell``, ``obj?``, ``x = !cmd``) is
 replaced line for line by a ``pass`` at the same indentation, and cells run
-by a non-Python cell magic (``%%bash``) are left out. Between two cells the
+by a non-Python cell magic (``%%bash``) are left out. A cell whose first
+non-blank line is indented loses that indentation on every line that starts
+with it, as IPython's ``leading_indent`` input transformation does before it
+runs the cell; columns are mapped back. Between two cells the
 program holds a comment line naming the next cell, so that diagnostics map
 back to (cell, row) and fixed text splits back into cells exactly.
 
@@ -26,7 +29,8 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+import difflib
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -97,7 +101,9 @@ class Program:
     numbers of the cells in the program, in order; `added_newline` those
     whose last line had no line ending until the program gave it one; and
     `magics[n]` the IPython line that placeholder `n` stands for; `tag`
-    the word of the marker lines, found in no cell.
+    the word of the marker lines, found in no cell; `dedents[cell]` the
+    indentation IPython removes from the lines of a cell that begins
+    indented (see `leading_indent`).
     """
 
     text: str
@@ -106,6 +112,25 @@ class Program:
     added_newline: frozenset[int]
     magics: tuple[str, ...]
     tag: str = "prnglint"
+    dedents: dict[int, str] = field(default_factory=dict)
+
+
+_LEADING_INDENT = re.compile(r"[ \t]+")
+
+
+def leading_indent(lines: Sequence[str]) -> tuple[list[str], str]:
+    """The cell's lines as IPython runs them, and the indentation it removed ("" if none).
+
+    IPython (7 and later) strips the indentation of a cell's first non-blank
+    line from every line that starts with the same text, so a cell pasted
+    with a leading space runs. Lines that do not start with it are kept.
+    """
+    first = next((line for line in lines if line.strip()), "")
+    match = _LEADING_INDENT.match(first)
+    if match is None:
+        return list(lines), ""
+    space = match.group(0)
+    return [line[len(space) :] if line.startswith(space) else line for line in lines], space
 
 
 def build_program(notebook: Notebook) -> Program:
@@ -115,6 +140,7 @@ def build_program(notebook: Notebook) -> Program:
     included: list[int] = []
     added_newline: set[int] = set()
     magics: list[str] = []
+    dedents: dict[int, str] = {}
     tag = _marker_tag(notebook)
     cell_mark = _CELL_MARK.format(tag=tag)
     magic_mark = _MAGIC_MARK.format(tag=tag)
@@ -122,7 +148,9 @@ def build_program(notebook: Notebook) -> Program:
     for cell in notebook.cells:
         if cell.kind != "code" or not cell.source.strip():
             continue
-        cell_lines = split_lines(cell.source)
+        cell_lines, dedent = leading_indent(split_lines(cell.source))
+        if dedent:
+            dedents[cell.number] = dedent
         first = next(i for i, line in enumerate(cell_lines) if line.strip())
         cell_magic = cell_lines[first].lstrip().startswith("%%")
         if cell_magic and cell_magic_name(cell_lines[first]) not in PYTHON_CELL_MAGICS:
@@ -147,7 +175,7 @@ def build_program(notebook: Notebook) -> Program:
             else:
                 lines.append(line)
             origins.append((cell.number, row))
-    return Program("".join(lines), tuple(origins), tuple(included), frozenset(added_newline), tuple(magics), tag)
+    return Program("".join(lines), tuple(origins), tuple(included), frozenset(added_newline), tuple(magics), tag, dedents)
 
 
 # --- Linting ----------------------------------------------------------------------
@@ -242,7 +270,7 @@ class _Mapper:
             following = [o for o in self.program.origins[location.row :] if o is not None]
             origin = following[0] if following else next(o for o in reversed(self.program.origins) if o is not None)
             return origin[0], Location(origin[1], 1)
-        return origin[0], Location(origin[1], location.column)
+        return origin[0], Location(origin[1], location.column + self._shift(*origin))
 
     def _end(self, location: Location, cell: int) -> Location:
         """An end position in `cell`; one beyond the cell is clamped to the cell's end."""
@@ -255,7 +283,7 @@ class _Mapper:
     def _end_in(self, location: Location, cell: int) -> Location | None:
         origin = self._origin(location.row)
         if origin is not None and origin[0] == cell:
-            return Location(origin[1], location.column)
+            return Location(origin[1], location.column + self._shift(*origin))
         before = self._origin(location.row - 1)
         if location.column == 1 and before is not None and before[0] == cell:
             # The end of a span that takes the cell's last line ending with it.
@@ -271,9 +299,62 @@ class _Mapper:
             end = self._end_in(edit.end_location, origin[0]) if origin is not None else None
             if origin is None or end is None:
                 return None
-            edits.append(Edit(edit.content, Location(origin[1], edit.location.column), end))
+            if origin[0] in self.program.dedents:
+                mapped = self._indented_edit(edit, origin)
+                if mapped is None:
+                    return None
+                edits.append(mapped)
+            else:
+                edits.append(Edit(edit.content, Location(origin[1], edit.location.column), end))
             cells.append(origin[0])
         return Fix(fix.applicability, fix.message, tuple(edits)), cells
+
+    def _indented_edit(self, edit: Edit, origin: tuple[int, int]) -> Edit | None:
+        """An edit of the program in the rows of a cell that begins indented, or None if it cannot be exact.
+
+        The new lines it writes get the indentation IPython removes when the
+        line they are written into has it; the edit is offered only if the
+        cell it produces runs, under IPython's transformation, exactly as the
+        program's edit reads.
+        """
+        cell, row = origin
+        dedent = self.program.dedents[cell]
+        end_origin = self._origin(edit.end_location.row)
+        if end_origin is None or end_origin[0] != cell:
+            end_origin = (cell, row + edit.end_location.row - edit.location.row)
+        shift = self._shift(cell, row)
+        content = edit.content
+        if shift and edit.location.column == 1:
+            start = Location(row, 1)
+            content = dedent + content if content else content
+        else:
+            start = Location(row, edit.location.column + shift)
+        if shift:
+            pieces = content.split("\n")
+            ends_at_line_start = edit.end_location.column == 1
+            content = "\n".join(
+                [pieces[0]] + [dedent + piece if piece or (i == len(pieces) - 2 and not ends_at_line_start) else piece for i, piece in enumerate(pieces[1:])]
+            )
+        end_shift = self._shift(*end_origin) if edit.end_location.column > 1 else 0
+        end = Location(end_origin[1], edit.end_location.column + end_shift)
+        mapped = Edit(content, start, end)
+        lines = self._lines(cell)
+        seen, _ = leading_indent(lines)
+        program_edit = Edit(edit.content, Location(row, edit.location.column), Location(end_origin[1], edit.end_location.column))
+        try:
+            expected = _apply_edit(seen, program_edit)
+            result, space = leading_indent(split_lines(_apply_edit(lines, mapped)))
+        except IndexError:
+            return None
+        return mapped if space == dedent and "".join(result) == expected else None
+
+    def _shift(self, cell: int, row: int) -> int:
+        """How many columns IPython's leading-indent removal took from the start of (cell, row)."""
+        dedent = self.program.dedents.get(cell)
+        if not dedent:
+            return 0
+        lines = self._lines(cell)
+        return len(dedent) if 0 < row <= len(lines) and lines[row - 1].startswith(dedent) else 0
 
     def _lines(self, cell: int) -> list[str]:
         if cell not in self._cell_lines:
@@ -325,6 +406,9 @@ def fixed_cell_sources(notebook: Notebook, program: Program, fixed_text: str) ->
             restored = restored[:-1]
             if restored.endswith("\r"):
                 restored = restored[:-1]
+        dedent = program.dedents.get(number)
+        if dedent:
+            restored = _indent_back(original, restored, dedent, number)
         if restored == original:
             continue
         try:
@@ -333,6 +417,57 @@ def fixed_cell_sources(notebook: Notebook, program: Program, fixed_text: str) ->
             raise NotebookError(f"the fixed code of cell {number} does not parse on its own; the notebook is left unchanged") from None
         changed[number] = restored
     return changed
+
+
+def _apply_edit(lines: Sequence[str], edit: Edit) -> str:
+    """The text of `lines` with one edit applied (1-based rows and columns; a row one past the end is the end)."""
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+    text = "".join(lines)
+
+    def offset(location: Location) -> int:
+        if location.row > len(lines):
+            if location.row == len(lines) + 1 and location.column == 1:
+                return len(text)
+            raise IndexError(location)
+        return starts[location.row - 1] + location.column - 1
+
+    return text[: offset(edit.location)] + edit.content + text[offset(edit.end_location) :]
+
+
+def _indent_back(original: str, fixed: str, dedent: str, number: int) -> str:
+    """The fixed code of a cell that begins indented, with IPython's removed indentation put back.
+
+    Unchanged lines get back exactly what they had; a new or rewritten line
+    gets the indentation if the original line it stands beside had it. The
+    result must turn back into `fixed` under IPython's transformation, or
+    the notebook is not fixed.
+    """
+    original_lines = split_lines(original)
+    seen, _ = leading_indent(original_lines)
+    fixed_lines = split_lines(fixed)
+    had = [line.startswith(dedent) for line in original_lines]
+    out: list[str] = []
+    matcher = difflib.SequenceMatcher(None, seen, fixed_lines, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            out.extend(original_lines[i1:i2])
+            continue
+        for offset, line in enumerate(fixed_lines[j1:j2]):
+            beside = min(i1 + offset, i2 - 1) if i2 > i1 else i1
+            if beside >= len(had):
+                beside = len(had) - 1
+            indented = bool(line.strip()) and beside >= 0 and had[beside]
+            out.append(dedent + line if indented else line)
+    restored = "".join(out)
+    again, space = leading_indent(split_lines(restored))
+    if space != dedent or "".join(again) != fixed:
+        raise NotebookError(
+            f"cell {number} begins indented (IPython removes that indentation before it runs the cell) and its "
+            "fixed code cannot be indented back exactly; the notebook is left unchanged"
+        )
+    return restored
 
 
 def _check_parses(notebook: Notebook) -> None:

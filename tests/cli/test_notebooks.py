@@ -355,3 +355,66 @@ def test_fixed_text_that_loses_a_cell_boundary_is_refused() -> None:
         fixed_cell_sources(nb, program, without_second_mark)
     with pytest.raises(NotebookError, match="does not parse"):
         fixed_cell_sources(nb, program, program.text.replace("c = 3", "c = (3"))
+
+
+# --- a cell that begins indented (IPython's leading-indent removal) ----------------------
+
+INDENTED_CELL = " x = jax.random.normal(key, (2,))\n y = jax.random.normal(key, (2,))\nprint(x)\n"
+
+
+def test_a_cell_that_begins_indented_is_linted_as_ipython_runs_it(run, tmp_path: Path) -> None:
+    # IPython removes the first line's indentation from every line that starts with it, so
+    # the cell runs; read as plain Python it would be an IndentationError (E999).
+    save(tmp_path / "nb.ipynb", notebook(code("import jax\nkey = jax.random.key(0)\n"), code(INDENTED_CELL)))
+    result = run("--output-format", "concise", "nb.ipynb")
+    assert result.status == 1
+    # The column is the cell's own: one space, then `y = jax.random.normal(`.
+    assert [line.split(" PRN003 ")[0] for line in concise(result.out)] == ["nb.ipynb:cell 2:2:24:"]
+
+
+def test_leading_indent_matches_ipython() -> None:
+    from prnglint.notebook import leading_indent
+
+    cases = [
+        ["  a = 1\n", "  b = 2\n", "for i in x:\n", "      c = 3\n"],
+        ["\n", "\tx = 1\n", "\ty = 2\n"],
+        ["a = 1\n", "  b\n"],
+        ["   \n"],
+    ]
+    expected = [
+        (["a = 1\n", "b = 2\n", "for i in x:\n", "    c = 3\n"], "  "),
+        (["\n", "x = 1\n", "y = 2\n"], "\t"),
+        (["a = 1\n", "  b\n"], ""),
+        (["   \n"], ""),
+    ]
+    assert [leading_indent(lines) for lines in cases] == expected
+    transformer = pytest.importorskip("IPython.core.inputtransformer2")
+    for lines, (seen, _) in zip(cases[:3], expected[:3]):
+        assert transformer.TransformerManager().transform_cell("".join(lines)).lstrip("\n") == "".join(seen).lstrip("\n")
+
+
+def test_fix_of_a_cell_that_begins_indented_puts_the_indentation_back(run, tmp_path: Path) -> None:
+    path = save(tmp_path / "nb.ipynb", notebook(code("import jax\nkey = jax.random.key(0)\n"), code(INDENTED_CELL)))
+    reported = json.loads(run("--output-format", "json", "nb.ipynb").out)
+    # The fix an editor or a JSON consumer applies writes the new line with the indentation too.
+    assert reported[0]["fix"]["edits"][0]["content"] == " key, x_key, y_key = jax.random.split(key, 3)\n"
+    result = run("--fix", "nb.ipynb")
+    assert result.status == 0, result.out
+    fixed = "".join(json.loads(path.read_text())["cells"][1]["source"])
+    assert fixed == (
+        " key, x_key, y_key = jax.random.split(key, 3)\n"
+        " x = jax.random.normal(x_key, (2,))\n"
+        " y = jax.random.normal(y_key, (2,))\n"
+        "print(x)\n"
+    )
+    assert run("nb.ipynb").status == 0
+
+
+def test_fixed_code_that_cannot_be_indented_back_is_refused() -> None:
+    from prnglint.notebook import _indent_back
+
+    # The fixed first line no longer begins with the removed indentation's text: IPython
+    # would not remove it any more, so no indentation put back reads as the fix does.
+    with pytest.raises(NotebookError, match="cannot be indented back exactly"):
+        _indent_back(" a = 1\n b = 2\n", "\tz = 0\na = 1\nb = 2\n", " ", 3)
+    assert _indent_back(" a = 1\n b = 2\n", "a = 1\nc = 0\nb = 2\n", " ", 3) == " a = 1\n c = 0\n b = 2\n"

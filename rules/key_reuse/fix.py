@@ -51,13 +51,12 @@ import libcst as cst
 
 from prnglint.diagnostics import Applicability
 from prnglint.engine import FixSpec, InsertStatementBefore, NodeEdit, Replace
+from prnglint.rules._keyfix import MAX_LINE, names_after_targets, numbered_names
 from prnglint.rules.key_reuse.flow import Finding
 from prnglint.rules.key_reuse.ir import Effect, Graph, Use
+from prnglint.rules.key_reuse.loop_fix import LoopFixContext, plan_loop_fixes
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-# The longest split statement, indentation included, written with names after
-# targets (a formatter's usual limit); a longer one gets the shorter numbered names.
-MAX_LINE = 88
 # Builtins that read a function's locals without naming them.
 _INTROSPECTION = frozenset({"locals", "vars", "eval", "exec"})
 # Code whose body may run at any later time: it can read the key after its last use.
@@ -71,6 +70,7 @@ def plan_fixes(
     split: str | None,
     code: Callable[[], str],
     column: Callable[[cst.CSTNode], int],
+    loops: LoopFixContext | None = None,
 ) -> dict[int, FixSpec]:
     """Fixes for groups of reuses, keyed by `id()` of the finding that carries each.
 
@@ -79,35 +79,50 @@ def plan_fixes(
     the function, asked for only when a fix is planned: new names must not
     clash with any name it uses. `column` gives the 0-based column of a
     statement, asked for only to check the length of a split named after
-    targets.
+    targets. `loops`, when given, enables the fix of keys consumed on every
+    iteration of a loop (`loop_fix`); a reuse whose uses that fix rewrites
+    gets no straight-line fix of its own.
     """
     if split is None:
         return {}
+    fixes: dict[int, FixSpec] = {}
+    taken: set[str] | None = None
+
+    def names_in_use() -> set[str]:
+        nonlocal taken
+        if taken is None:
+            taken = set(_IDENTIFIER.findall(code()))
+        return taken
+
+    covered: set[int] = set()
+    if loops is not None:
+        for planned in plan_loop_fixes(findings, graph, loops, names_in_use, _applicability):
+            fixes[id(planned.carrier)] = planned.fix
+            covered.update(id(use.node) for use in planned.uses)
     groups: dict[int, list[Finding]] = {}
     for finding in findings:
         first = finding.first
         if finding.kind != "reuse" or first is None:
             continue
         groups.setdefault(id(first), []).append(finding)
-    fixes: dict[int, FixSpec] = {}
-    taken: set[str] | None = None
     for group in groups.values():
         first = group[0].first
         assert first is not None
         uses = [first] + [finding.use for finding in group]
+        if any(id(use.node) in covered for use in uses):
+            continue
         if not _fixable(uses):
             continue
         applicability, why = _applicability(uses)
         if applicability is None:
             continue
-        if taken is None:
-            taken = set(_IDENTIFIER.findall(code()))
+        taken = names_in_use()
         path = first.path
         rebind = _rebinds(path, uses, graph, death)
         names = _names_after_targets(path, uses, taken)
         statement = _split_statement(split, path, rebind, names) if names is not None else ""
         if names is None or column(first.anchor) + len(statement) > MAX_LINE:  # type: ignore[arg-type]
-            names = _numbered_names(path, len(uses), taken)
+            names = numbered_names(path, len(uses), taken)
             statement = _split_statement(split, path, rebind, names)
         taken.update(names)
         edits: list[NodeEdit] = [InsertStatementBefore(first.anchor, statement)]  # type: ignore[arg-type]
@@ -164,55 +179,12 @@ def _fixable(uses: list[Use]) -> bool:
     return True
 
 
-# --- Names -------------------------------------------------------------------------------
+# --- Names ---------------------------------------------------------------------------
 
 
 def _names_after_targets(path: str, uses: list[Use], taken: set[str]) -> list[str] | None:
     """`<target>_key` for each use, or None if the group cannot be named so (see the module docs)."""
-    names: list[str] = []
-    for use in uses:
-        target = _assigned_name(use)
-        if target is None or target == "_" or target == path:
-            return None
-        names.append(f"{target}_key")
-    if len(set(names)) < len(names) or any(name in taken for name in names):
-        return None
-    return names
-
-
-def _assigned_name(use: Use) -> str | None:
-    """The one plain name the statement of `use` assigns, if the use lies in the assigned value."""
-    statement = use.anchor
-    if isinstance(statement, cst.Assign) and len(statement.targets) == 1:
-        target: cst.BaseExpression = statement.targets[0].target
-        value: cst.BaseExpression = statement.value
-    elif isinstance(statement, cst.AnnAssign) and statement.value is not None:
-        target, value = statement.target, statement.value
-    else:
-        return None
-    if not isinstance(target, cst.Name) or not _contains(value, use.node):
-        return None
-    return target.value
-
-
-def _contains(root: cst.CSTNode, node: cst.CSTNode) -> bool:
-    stack = [root]
-    while stack:
-        item = stack.pop()
-        if item is node:
-            return True
-        stack.extend(item.children)
-    return False
-
-
-def _numbered_names(base: str, count: int, taken: set[str]) -> list[str]:
-    attempt = 0
-    while True:
-        suffix = "" if attempt == 0 else f"_{attempt}"
-        names = [f"{base}_{index}{suffix}" for index in range(1, count + 1)]
-        if not any(name in taken for name in names):
-            return names
-        attempt += 1
+    return names_after_targets(path, [use.anchor for use in uses], [use.node for use in uses], taken)
 
 
 # --- Rebinding --------------------------------------------------------------------------

@@ -10,11 +10,13 @@ from typing import Any
 import libcst as cst
 from libcst.metadata import PositionProvider
 
+from prnglint.bindings import bindings_of
 from prnglint.diagnostics import Applicability
 from prnglint.engine import FileContext, FixSpec, Invalid, Rule, Valid
 from prnglint.rules import _jax
 from prnglint.engine import Replace
 from prnglint.rules.key_reuse.fix import plan_fixes
+from prnglint.rules.key_reuse.loop_fix import LoopFixContext
 from prnglint.rules.key_reuse.flow import Finding
 from prnglint.rules.key_reuse.intent import Intent, IntentFinder
 from prnglint.rules.key_reuse.ir import Use
@@ -595,6 +597,7 @@ class KeyReuse(Rule):
             split,
             lambda: self._code_of(result.graph.node),
             self._column_of,
+            self._loop_fix_context(split),
         )
         for finding in result.findings:
             node = finding.use.node
@@ -618,6 +621,23 @@ class KeyReuse(Rule):
                 message += f"; note that {hint}"
             fix: FixSpec | None = fixes.get(id(finding))
             self._items.append((KeyReuse.code, node, message, fix, self._related(finding)))
+
+    def _loop_fix_context(self, split: str | None) -> LoopFixContext | None:
+        if split is None:
+            return None
+        context = self.context
+
+        def binds(name: str) -> bool:
+            # Read only when a loop over `range`/`enumerate` needs it; a star import may bind anything.
+            return "import *" in context.source or name in bindings_of(context.module).names()
+
+        return LoopFixContext(
+            split=split,
+            fold_in=context.resolver.spelling_of("jax.random.fold_in"),
+            line=context.line_of,
+            column=self._column_of,
+            module_binds=binds,
+        )
 
     def _deliberate_message(self, finding: Finding, intent: Intent, clone: str) -> str:
         use = finding.use

@@ -3,7 +3,8 @@
 Each case is a small module. Its header comments say what it is about
 (`# case:`, `# covers:`), how JAX's runtime checker judges it when it is
 runnable (`# jax:`, see test_key_reuse_differential.py) and, optionally, rule
-options (`# options: {...}`). A line ending in `# expect: PRN003` must be
+options (`# options: {...}`) and the fixes it must be offered (`# fix: safe`,
+`# fix: safe, unsafe`, `# fix: none`). A line ending in `# expect: PRN003` must be
 reported by PRN003, one ending in `# expect: PRN012` by PRN012 (deliberate
 reuse, which shares PRN003's analysis); no other line may be reported. A case named `<name>.py` with a sibling
 `<name>.fixed` must turn into exactly that text when its fixes are applied.
@@ -28,7 +29,7 @@ from prnglint.source import SourceFile
 
 CASES_DIR = Path(__file__).parent / "key_reuse_cases"
 _EXPECT = re.compile(r"#\s*expect:\s*(PRN003|PRN012)\b")
-_HEADER = re.compile(r"^#\s*(case|covers|jax|options):\s*(.*)$")
+_HEADER = re.compile(r"^#\s*(case|covers|jax|options|fix):\s*(.*)$")
 
 
 @dataclass
@@ -44,6 +45,7 @@ class Case:
     runtime: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
     fixed: str | None = None
+    fix: list[str] | None = None  # the applicabilities of the fixes offered, or ["none"]
 
 
 def load_cases() -> list[Case]:
@@ -68,6 +70,8 @@ def load_cases() -> list[Case]:
                 case.runtime = value.strip()
             elif key == "options":
                 case.options = json.loads(value)
+            elif key == "fix":
+                case.fix = sorted(item.strip() for item in value.split(","))
         fixed = path.with_suffix(".fixed")
         if fixed.exists():
             case.fixed = fixed.read_text(encoding="utf-8")
@@ -180,7 +184,9 @@ def test_fixes_parse_and_remove_the_findings_they_fix(case: Case) -> None:
     fixes = [d.fix for d in diagnostics if d.fix is not None]
     for fix in fixes:
         # A fix is safe only when it is sure of every use it rewrites; otherwise it says why.
-        assert fix.applicability is Applicability.SAFE or "not known to draw" in fix.message, fix.message
+        assert fix.applicability is Applicability.SAFE or re.search(
+            r"not known to draw|would see the key the loop advanced", fix.message
+        ), fix.message
     fixed = _fixed_text(case.text, diagnostics)
     cst.parse_module(fixed)
     compile(fixed, case.name, "exec")
@@ -189,6 +195,12 @@ def test_fixes_parse_and_remove_the_findings_they_fix(case: Case) -> None:
     assert not any(d.fix for d in after), "a fixed file offers the same fix again"
     if case.fixed is not None:
         assert fixed == case.fixed
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.fix is not None], ids=lambda case: case.name)
+def test_case_is_offered_the_fixes_its_header_names(case: Case) -> None:
+    offered = sorted(d.fix.applicability.value for d in lint(case.text, case.options) if d.fix is not None)
+    assert offered == ([] if case.fix == ["none"] else case.fix), [d.fix.message for d in lint(case.text) if d.fix]
 
 
 def test_some_cases_check_the_exact_fix() -> None:

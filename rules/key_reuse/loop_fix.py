@@ -14,7 +14,10 @@ consumption of the key in the body to use it. It takes one of two forms:
 - **fold_in**: ``noise_key = jax.random.fold_in(key, step)``, for a `for`
   loop over ``range(...)`` (or ``enumerate(...)``) whose index the body does
   not rebind, when no other loop of the function encloses it (an enclosing
-  loop would run the same indices again). The key itself is untouched.
+  loop would run the same indices again) and nothing but a sampler consumes
+  the key outside the loop (``split(key, n)[i]`` equals ``fold_in(key, i)``:
+  a later split would hand out the loop's keys again). The key itself is
+  untouched.
 
 Which form. The split is chosen when nothing outside the rewritten lines
 reads the key's name from the top of the loop body on (the check is by name
@@ -30,7 +33,9 @@ or a function of the module whose summary says it draws); unsafe when one is
 a call the analysis does not know; no fix when one stores the key.
 
 No fix is offered when the key is also consumed before the loop on a path
-into it (a split in the loop would split a consumed key), when the loop
+into it (a split in the loop would split a consumed key), when the function
+folds into the key anywhere (a split or fold in the loop would collide with
+that fold), when the loop
 binds or deletes the name, when a consumption lies in a loop or
 comprehension nested in the body (one key per outer iteration would still
 repeat), when the body shares the line of its `for`/`while` (there is no line
@@ -132,8 +137,19 @@ def _plan(
         return None  # the loop rebinds or deletes the key: where to split is a design decision
     in_body = _node_ids(body)
     uses: list[Use] = []
+    # Whether something other than a sampler consumes the key outside the loop (a
+    # split there would collide with the folds: `split(k, n)[i]` is `fold_in(k, i)`).
+    split_outside = False
     for op in ops:
-        if not isinstance(op, Use) or op.path != path or id(op.node) not in in_body:
+        if not isinstance(op, Use) or op.path != path:
+            continue
+        if op.effect is Effect.FOLD:
+            # `fold_in(k, i)` equals `split(k, n)[i]`: a split or fold added in the loop would
+            # collide with a fold of the same key anywhere around it.
+            return None
+        if id(op.node) not in in_body:
+            if op.effect >= Effect.CONSUME and (op.effect is not Effect.CONSUME or op.origin != "draw"):
+                split_outside = True
             continue
         if op.effect < Effect.CONSUME:
             continue  # a read or fold stays as it is, and counts as a reader below
@@ -161,7 +177,7 @@ def _plan(
     # module's own name can, but its functions and importers may read it at any time.
     rebindable = module or path in graph.params or (path in graph.bound and path not in graph.declared)
     reader = None if module else _later_reader(graph.node, enclosing[0] if enclosing else loop, path, rewritten)
-    index = _index_name(loop, path, context) if not enclosing else None
+    index = _index_name(loop, path, context) if not enclosing and not split_outside else None
     names_taken = taken()
     if rebindable and not module and reader is None:
         form = "split"

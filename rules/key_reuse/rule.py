@@ -168,8 +168,28 @@ class KeyReuse(Rule):
     receive another key. If one use stores the key (`dict(key=key)`,
     `ckpt.save(...)`, `keys.append(key)`, a key in a dict or list literal),
     no fix is offered: the stored key would no longer be the one drawn from.
-    Reuses across branches, loops or functions are reported without a fix:
-    where the split belongs is a design decision.
+
+    A key consumed on every iteration of a `for` or `while` loop gets a fix
+    at the top of the loop body, and every consumption of the key in the body
+    uses what it makes. If nothing but the rewritten uses reads the key's
+    name from there on (the rest of the body, the loop's test, an enclosing
+    loop, the code after the loop, a nested function), the fix splits and
+    rebinds it (`key, noise_key = jax.random.split(key)`), so each iteration
+    splits a fresh key. Otherwise, for a loop over `range(...)` or
+    `enumerate(...)` whose index the body keeps and that no other loop
+    encloses, and when nothing but a sampler consumes the key outside the
+    loop (a later `split(key, n)[i]` would equal `fold_in(key, i)`), it folds
+    the index in (`noise_key = jax.random.fold_in(key, step)`) and leaves the
+    key itself alone, so every other reader sees the key it saw before. Otherwise the split is offered as unsafe, and its
+    message names the read that would see the advanced key. A key of an
+    enclosing function gets only the fold (rebinding would make it local). Each
+    rewritten use must be a certain draw for the fix to be safe, as above.
+    No loop fix is offered when the key is consumed before the loop as well,
+    when the function folds into it anywhere (the new keys would collide with
+    that fold), when the loop rebinds or deletes it, when a consumption sits in a loop or
+    comprehension inside the body, or when the body shares the `for` line.
+    Other reuses across branches, comprehensions or functions are reported
+    without a fix: where the split belongs is a design decision.
     """
 
     code = "PRN003"
@@ -375,6 +395,52 @@ class KeyReuse(Rule):
                 x += jax.random.normal(key_1, x.shape)
                 x *= jax.random.uniform(key_2, x.shape)
                 return x, key
+            """,
+        ),
+        Invalid(
+            """
+            import jax
+
+            def train(key, params, steps):
+                for _ in range(steps):
+                    noise = jax.random.normal(key, params.shape)
+                    params = params + noise
+                return params
+            """,
+            count=1,
+            line=5,
+            expected_fix="""
+            import jax
+
+            def train(key, params, steps):
+                for _ in range(steps):
+                    key, noise_key = jax.random.split(key)
+                    noise = jax.random.normal(noise_key, params.shape)
+                    params = params + noise
+                return params
+            """,
+        ),
+        Invalid(
+            """
+            import jax
+
+            def sample(key, n):
+                out = []
+                for i in range(n):
+                    out.append(jax.random.normal(key))
+                return out, key
+            """,
+            count=1,
+            line=6,
+            expected_fix="""
+            import jax
+
+            def sample(key, n):
+                out = []
+                for i in range(n):
+                    subkey = jax.random.fold_in(key, i)
+                    out.append(jax.random.normal(subkey))
+                return out, key
             """,
         ),
         Invalid(

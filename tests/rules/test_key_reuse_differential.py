@@ -16,9 +16,11 @@ import inspect
 import itertools
 import random
 import warnings
+from typing import Any
 
 import pytest
 
+from prnglint.engine import apply_edits
 from prnglint.fixer import fix_source
 from prnglint.rules.key_reuse import KeyReuse
 from prnglint.source import SourceFile
@@ -103,12 +105,12 @@ class _Program:
     def __init__(self, seed: int) -> None:
         self.seed = seed
         self.random = random.Random(seed)
-        self.lines = ["import jax", "", "", "def case(key, flags):", "    out = []", "    k0 = key"]
+        self.lines = [*_PRELUDE, "def case(key, flags):", "    out = []", "    seen = []", "    k0 = key"]
         self.names = itertools.count(1)
         self.flags = 0
         self.folds = False
         self._block(1, ["k0"], 0, 6)
-        self.lines.append("    return out")
+        self.lines.append("    return out, seen")
         self.text = "\n".join(self.lines) + "\n"
 
     def _new(self) -> str:
@@ -118,8 +120,8 @@ class _Program:
         pad = "    " * indent
         choose = self.random
         for _ in range(choose.randint(1, budget)):
-            kinds = ["split", "sample", "alias", "element", "fold", "if", "loop"]
-            weights = [4, 5, 2, 2, 1, 2 if depth < 3 else 0, 1 if depth < 2 else 0]
+            kinds = ["split", "sample", "helper", "observe", "alias", "element", "fold", "if", "loop"]
+            weights = [4, 4, 2, 1, 2, 2, 1, 2 if depth < 3 else 0, 1 if depth < 2 else 0]
             kind = choose.choices(kinds, weights)[0]
             source = choose.choice(defined)
             if kind == "split":
@@ -128,6 +130,10 @@ class _Program:
                 defined = list(dict.fromkeys([*defined, first, second]))
             elif kind == "sample":
                 self.lines.append(f"{pad}out.append(jax.random.normal({source}))")
+            elif kind == "helper":
+                self.lines.append(f"{pad}out.append({choose.choice(_HELPER_CALLS).format(source)})")
+            elif kind == "observe":
+                self.lines.append(f"{pad}seen.append(jax.random.key_data({source}))")
             elif kind == "alias":
                 target = choose.choice([*defined, self._new()])
                 self.lines.append(f"{pad}{target} = {source}")
@@ -150,24 +156,75 @@ class _Program:
                 orelse = self._block(indent + 1, defined, depth + 1, 3)
                 defined = [name for name in then if name in orelse]
             else:
-                self.lines.append(f"{pad}for _ in range(2):")
-                defined = self._block(indent + 1, defined, depth + 1, 3)
+                shape = choose.choice(("for", "indexed", "while"))
+                if shape == "while":
+                    counter = f"w{next(self.names)}"
+                    self.lines.append(f"{pad}{counter} = 0")
+                    self.lines.append(f"{pad}while {counter} < 2:")
+                    defined = self._block(indent + 1, defined, depth + 1, 3)
+                    self.lines.append(f"{pad}    {counter} += 1")
+                else:
+                    index = f"i{next(self.names)}" if shape == "indexed" else "_"
+                    self.lines.append(f"{pad}for {index} in range(2):")
+                    defined = self._block(indent + 1, defined, depth + 1, 3)
         return defined
 
     def raises(self, text: str | None = None) -> bool:
         """True if some combination of flags makes JAX raise `KeyReuseError` (on `text`, the program by default)."""
-        namespace: dict[str, object] = {}
-        exec(compile(self.text if text is None else text, "generated.py", "exec"), namespace)
-        function = namespace["case"]
-        assert callable(function)
-        for flags in itertools.product((False, True), repeat=self.flags):
-            with jax.debug_key_reuse(True), warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                try:
-                    function(jax.random.key(0), flags)
-                except KeyReuseError:
-                    return True
-        return False
+        return _raises(self.text if text is None else text, self.flags)
+
+
+# Every generated program may call these helpers of its module: the first two
+# only draw (their summaries say so, so a fix rewriting their calls is safe).
+_PRELUDE = [
+    "import jax",
+    "",
+    "",
+    "def draw(k):",
+    "    return jax.random.normal(k)",
+    "",
+    "",
+    "def draw_kw(n, *, key):",
+    "    return jax.random.uniform(key, (n,))",
+    "",
+    "",
+]
+_HELPER_CALLS = ("draw({})", "draw_kw(2, key={})")
+
+
+def _function(text: str) -> Any:
+    namespace: dict[str, object] = {}
+    exec(compile(text, "generated.py", "exec"), namespace)
+    function = namespace["case"]
+    assert callable(function)
+    return function
+
+
+def _raises(text: str, flag_count: int) -> bool:
+    """True if some combination of `flag_count` flags makes JAX raise `KeyReuseError` on `text`."""
+    function = _function(text)
+    for flags in itertools.product((False, True), repeat=flag_count):
+        with jax.debug_key_reuse(True), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                function(jax.random.key(0), flags)
+            except KeyReuseError:
+                return True
+    return False
+
+
+def _seen(text: str, flag_count: int) -> list[list[list[int]]]:
+    """For each combination of flags, the data of every key the program's `seen.append(...)` lines observed.
+
+    Run without the reuse checker: the original program may reuse keys,
+    and what its observations see must still be compared.
+    """
+    function = _function(text)
+    runs = []
+    for flags in itertools.product((False, True), repeat=flag_count):
+        _, seen = function(jax.random.key(0), flags)
+        runs.append([[int(word) for word in jax.numpy.ravel(data)] for data in seen])
+    return runs
 
 
 PROGRAMS = [program for program in map(_Program, range(400)) if program.flags <= 5]
@@ -211,3 +268,113 @@ def test_fixing_a_generated_program_removes_reuse_and_adds_none(program: _Progra
     # Once PRN003 has nothing left to say, JAX must have nothing either.
     if not after:
         assert not fixed_raises, fixed
+
+
+# --- Generated loops -------------------------------------------------------------
+
+_LOOP_FIX = ("Split `k` at the top of the loop body", "Fold the loop index")
+
+
+class _LoopProgram:
+    """A function whose key `k` is consumed on every iteration of a loop, in the shapes the loop fix handles.
+
+    The loop is a `for` over `range` (with or without an index), over
+    `enumerate`, or a `while` with a counter, maybe inside another loop; it
+    consumes `k` one to three times (samplers, `split`, helpers of the module
+    that draw, by position or keyword), maybe under a flag, maybe after a
+    comment. Around it, `seen.append(key_data(...))` lines observe keys before
+    the loop, in its body after the uses, and after it, and code after the
+    loop may draw from `k` or split it. JAX raises `KeyReuseError` on every such
+    program; the loop fix must make it pass, and a safe fix must leave every
+    observation as it was.
+    """
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+        choose = random.Random(seed)
+        self.flags = 0
+        lines = [*_PRELUDE, "def case(key, flags):", "    out = []", "    seen = []"]
+        lines.append(choose.choice(("    k = key", "    k = jax.random.fold_in(key, 7)", "    k, spare = jax.random.split(key)")))
+        if choose.random() < 0.3:
+            lines.append("    seen.append(jax.random.key_data(k))")
+        pad = "    "
+        self.nested = choose.random() < 0.3
+        if self.nested:
+            lines.append(f"{pad}for outer in range(2):")
+            pad += "    "
+        self.shape = choose.choice(("for", "range", "enumerate", "while"))
+        if self.shape == "while":
+            lines.append(f"{pad}step = 0")
+            lines.append(f"{pad}while step < 2:")
+        elif self.shape == "enumerate":
+            lines.append(f"{pad}for step, scale in enumerate((1.0, 2.0)):")
+        else:
+            lines.append(f"{pad}for {'step' if self.shape == 'range' else '_'} in range(2):")
+        body = pad + "    "
+        if choose.random() < 0.3:
+            lines.append(f"{body}# a comment the fix keeps above the first statement")
+        for number in range(choose.randint(1, 3)):
+            use = choose.choice(
+                (
+                    "out.append(jax.random.normal(k))",
+                    f"x{number} = jax.random.uniform(k)\n{{pad}}out.append(x{number})",
+                    f"a{number}, b{number} = jax.random.split(k)\n{{pad}}out.append(jax.random.normal(a{number}))",
+                    *(f"out.append({call.format('k')})" for call in _HELPER_CALLS),
+                )
+            )
+            if choose.random() < 0.25:
+                lines.append(f"{body}if flags[{self.flags}]:")
+                self.flags += 1
+                lines.extend(f"{body}    {line}" for line in use.format(pad="").split("\n"))
+            else:
+                lines.extend(f"{body}{line}" for line in use.format(pad="").split("\n"))
+        if choose.random() < 0.3:
+            lines.append(f"{body}seen.append(jax.random.key_data(k))")
+        if self.shape == "while":
+            lines.append(f"{body}step += 1")
+        after = choose.choice(("nothing", "observe", "draw", "split", "both"))
+        if after in ("draw", "both"):
+            lines.append("    out.append(jax.random.normal(k))")
+        if after == "split":
+            lines.append("    out.append(jax.random.normal(jax.random.split(k)[1]))")
+        if after in ("observe", "both"):
+            lines.append("    seen.append(jax.random.key_data(k))")
+        lines.append("    return out, seen")
+        self.text = "\n".join(lines) + "\n"
+
+    def loop_fix(self) -> Any:
+        """The loop fix PRN003 offers for `k` (None if it offers none)."""
+        fixes = [d.fix for d in lint(self.text) if d.fix is not None and d.fix.message.startswith(_LOOP_FIX)]
+        assert len(fixes) <= 1, self.text
+        return fixes[0] if fixes else None
+
+
+LOOP_PROGRAMS = [_LoopProgram(seed) for seed in range(160)]
+
+
+def test_generated_loops_cover_every_shape_and_both_fixes() -> None:
+    fixes = [program.loop_fix() for program in LOOP_PROGRAMS]
+    assert all(fix is not None for fix in fixes)
+    messages = [fix.message for fix in fixes]
+    assert sum(message.startswith("Split") for message in messages) >= 40
+    assert sum(message.startswith("Fold") for message in messages) >= 20
+    assert sum(fix.applicability.value == "unsafe" for fix in fixes) >= 20
+    assert sum(fix.applicability.value == "safe" for fix in fixes) >= 60
+    assert {program.shape for program in LOOP_PROGRAMS} == {"for", "range", "enumerate", "while"}
+    assert any(program.nested for program in LOOP_PROGRAMS)
+
+
+@pytest.mark.parametrize("program", LOOP_PROGRAMS, ids=lambda program: f"seed{program.seed}")
+def test_loop_fix_turns_a_key_reuse_error_into_none(program: _LoopProgram) -> None:
+    assert _raises(program.text, program.flags), program.text
+    fix = program.loop_fix()
+    assert fix is not None, program.text
+    fixed = apply_edits(program.text, fix.edits)
+    compile(fixed, "generated.py", "exec", dont_inherit=True)
+    assert not _raises(fixed, program.flags), fixed
+    assert not lint(fixed), fixed
+    if fix.applicability.value == "safe":
+        # Code outside the rewritten lines sees exactly the keys it saw before.
+        assert _seen(fixed, program.flags) == _seen(program.text, program.flags), fixed
+    else:
+        assert "would see the key the loop advanced" in fix.message or "not known to draw" in fix.message

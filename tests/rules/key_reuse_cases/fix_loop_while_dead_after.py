@@ -6,7 +6,7 @@ import jax
 
 
 def case(key):
-    total = 0.0
-    while total < 2.0:
-        total = total + jax.random.uniform(key) + 0.5  # expect: PRN003
-    return total
+    samples = []
+    while len(samples) < 3:
+        samples.append(jax.random.uniform(key) + 0.5)  # expect: PRN003
+    return samples

@@ -21,24 +21,79 @@ pytestmark = pytest.mark.slow
 
 TRAININGS = Path(__file__).parent / "trainings"
 
-# Module file in trainings/ -> the name it reports under.
+# The broken patterns by framework: (pattern, framework, broken training, its correct
+# twin, the proofs the broken one fails). "plain" is JAX alone (a linear model).
+# Not every pattern applies everywhere: NNX Rngs counters exist only in NNX, and
+# NNX turns a legacy key given to Rngs into a typed one, so a legacy NNX stream
+# cannot exist.
+PATTERNS = [
+    ("key kept on the training object", "equinox", "object-key-equinox", "good-equinox", {"resume"}),
+    ("key kept on the training object", "nnx", "object-key-nnx", "good-nnx", {"resume"}),
+    ("NNX Rngs counters outside the checkpointed state", "nnx", "nnx-rngs-outside-the-state", "good-nnx", {"resume"}),
+    ("NumPy's global RNG for batching", "plain", "numpy-batches", "numpy-seeded-batches", {"rerun", "resume"}),
+    ("NumPy's global RNG for batching", "equinox", "numpy-batches-equinox", "numpy-seeded-batches-equinox", {"rerun", "resume"}),
+    ("NumPy's global RNG for batching", "nnx", "numpy-batches-nnx", "numpy-seeded-batches-nnx", {"rerun", "resume"}),
+    ("Python's random for batching", "plain", "python-random-batches", "python-seeded-batches", {"rerun", "resume"}),
+    ("Python's random for batching", "equinox", "python-random-batches-equinox", "python-seeded-batches-equinox", {"rerun", "resume"}),
+    ("Python's random for batching", "nnx", "python-random-batches-nnx", "python-seeded-batches-nnx", {"rerun", "resume"}),
+    ("a time-based seed", "plain", "time-seed", "good-plain", {"rerun"}),
+    ("a time-based seed", "plain", "time-seed-at-trace", "good-plain", {"rerun"}),
+    ("a time-based seed", "equinox", "time-seed-equinox", "good-equinox", {"rerun"}),
+    ("a time-based seed", "nnx", "time-seed-nnx", "good-nnx", {"rerun"}),
+    ("a Python step counter folded into the dropout key", "plain", "python-counter-fold", "state-counter-fold", {"resume", "keys-advance"}),
+    ("a Python step counter folded into the dropout key", "equinox", "python-counter-fold-equinox", "state-counter-fold-equinox", {"resume", "keys-advance"}),
+    ("a Python step counter folded into the dropout key", "nnx", "python-counter-fold-nnx", "state-counter-fold-nnx", {"resume", "keys-advance"}),
+    ("a typed dropout key returned unchanged", "equinox", "frozen-dropout-key-equinox", "good-equinox", {"no-key-reuse", "keys-advance"}),
+    ("a typed dropout key returned unchanged", "nnx", "frozen-dropout-key-nnx", "good-keyed-dropout-nnx", {"no-key-reuse", "keys-advance"}),
+    ("a legacy dropout key returned unchanged", "plain", "frozen-legacy-dropout-key", "good-legacy", {"keys-advance"}),
+    ("a legacy dropout key returned unchanged", "equinox", "frozen-legacy-dropout-key-equinox", "good-legacy-equinox", {"keys-advance"}),
+]
+
+# Target in trainings/ (module:factory) -> the name it reports under.
 TARGETS = {
-    "good_plain": "good-plain",
-    "good_legacy": "good-legacy",
-    "good_eqx": "good-equinox",
-    "good_nnx": "good-nnx",
-    "counter_fold_twin": "state-counter-fold",
-    "object_key_eqx": "object-key-equinox",
-    "nnx_rngs_outside": "nnx-rngs-outside-the-state",
-    "numpy_batches": "numpy-batches",
-    "python_random_batches": "python-random-batches",
-    "time_seed": "time-seed",
-    "time_seed_at_trace": "time-seed-at-trace",
-    "counter_fold": "python-counter-fold",
-    "frozen_typed_eqx": "frozen-dropout-key-equinox",
-    "frozen_legacy": "frozen-legacy-dropout-key",
+    "good_plain:make_training": "good-plain",
+    "good_legacy:make_training": "good-legacy",
+    "good_eqx:make_training": "good-equinox",
+    "good_nnx:make_training": "good-nnx",
+    "counter_fold_twin:make_training": "state-counter-fold",
+    "object_key_eqx:make_training": "object-key-equinox",
+    "object_key_nnx:make_training": "object-key-nnx",
+    "nnx_rngs_outside:make_training": "nnx-rngs-outside-the-state",
+    "numpy_batches:make_training": "numpy-batches",
+    "python_random_batches:make_training": "python-random-batches",
+    "seeded_batches:numpy_seeded": "numpy-seeded-batches",
+    "seeded_batches:python_seeded": "python-seeded-batches",
+    "host_batches_eqx:numpy_global": "numpy-batches-equinox",
+    "host_batches_eqx:python_random": "python-random-batches-equinox",
+    "host_batches_eqx:numpy_seeded": "numpy-seeded-batches-equinox",
+    "host_batches_eqx:python_seeded": "python-seeded-batches-equinox",
+    "host_batches_nnx:numpy_global": "numpy-batches-nnx",
+    "host_batches_nnx:python_random": "python-random-batches-nnx",
+    "host_batches_nnx:numpy_seeded": "numpy-seeded-batches-nnx",
+    "host_batches_nnx:python_seeded": "python-seeded-batches-nnx",
+    "time_seed:make_training": "time-seed",
+    "time_seed_at_trace:make_training": "time-seed-at-trace",
+    "time_seed_eqx:make_training": "time-seed-equinox",
+    "time_seed_nnx:make_training": "time-seed-nnx",
+    "counter_fold:make_training": "python-counter-fold",
+    "counter_fold_eqx:make_training": "python-counter-fold-equinox",
+    "counter_fold_eqx:make_twin": "state-counter-fold-equinox",
+    "counter_fold_nnx:make_training": "python-counter-fold-nnx",
+    "counter_fold_nnx:make_twin": "state-counter-fold-nnx",
+    "frozen_typed_eqx:make_training": "frozen-dropout-key-equinox",
+    "keyed_dropout_nnx:make_frozen": "frozen-dropout-key-nnx",
+    "keyed_dropout_nnx:make_good": "good-keyed-dropout-nnx",
+    "frozen_legacy:make_training": "frozen-legacy-dropout-key",
+    "legacy_eqx:make_frozen": "frozen-legacy-dropout-key-equinox",
+    "legacy_eqx:make_good": "good-legacy-equinox",
 }
-GOOD = ["good-plain", "good-legacy", "good-equinox", "good-nnx", "state-counter-fold"]
+# Where a pattern cannot be written in a framework, and why.
+NOT_APPLICABLE = {
+    ("NNX Rngs counters outside the checkpointed state", "equinox"): "Equinox has no Rngs; its keys are plain arrays",
+    ("a legacy dropout key returned unchanged", "nnx"): "nnx.Rngs wraps a legacy key given to it into a typed key",
+}
+BROKEN = [row[2] for row in PATTERNS]
+GOOD = sorted(set(TARGETS.values()) - set(BROKEN))
 STEPS, RESUME_AT = 6, 3
 
 
@@ -48,14 +103,15 @@ def diagnosed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
     output = tmp_path_factory.mktemp("diagnosis") / "report.json"
     targets: list[str] = []
-    for index, module in enumerate(TARGETS):
+    for index, spec in enumerate(TARGETS):
+        module, _, factory = spec.partition(":")
         # The module form once, file paths (relative and absolute) for the rest.
         if module == "good_plain":
-            targets += ["--target", "good_plain:make_training"]
+            targets += ["--target", spec]
         elif index % 2:
-            targets += ["--target", f"{module}.py:make_training"]
+            targets += ["--target", f"{module}.py:{factory}"]
         else:
-            targets += ["--target", f"{TRAININGS / module}.py:make_training"]
+            targets += ["--target", f"{TRAININGS / module}.py:{factory}"]
     here = os.getcwd()
     os.chdir(TRAININGS)
     try:
@@ -83,6 +139,16 @@ def test_every_target_is_reported_under_its_own_name(diagnosed: dict[str, Any]) 
     assert diagnosed["code"] == 1
 
 
+def test_every_pattern_has_a_twin_that_is_verified_in_the_run() -> None:
+    assert set(BROKEN) | set(GOOD) == set(TARGETS.values())
+    assert {row[3] for row in PATTERNS} <= set(GOOD)
+    # An Equinox and an NNX version of every pattern, wherever it can be written.
+    for pattern in {row[0] for row in PATTERNS}:
+        frameworks = {row[1] for row in PATTERNS if row[0] == pattern}
+        wanted = {framework for framework in ("equinox", "nnx") if (pattern, framework) not in NOT_APPLICABLE}
+        assert wanted <= frameworks, (pattern, wanted - frameworks)
+
+
 @pytest.mark.parametrize("training", GOOD)
 def test_correct_twins_pass_every_proof(diagnosed: dict[str, Any], training: str) -> None:
     found = scenarios(diagnosed, training)
@@ -90,23 +156,47 @@ def test_correct_twins_pass_every_proof(diagnosed: dict[str, Any], training: str
     assert not failed(diagnosed, training), {n: (s["reason"], s["diagnosis"]) for n, s in found.items() if not s["passed"]}
 
 
-def test_legacy_keys_are_recognised_by_dtype_and_shape(diagnosed: dict[str, Any]) -> None:
-    keys = scenarios(diagnosed, "good-legacy")["keys-advance"]["details"]["keys"]
+@pytest.mark.parametrize(("pattern", "framework", "training", "twin", "proofs"), PATTERNS, ids=[row[2] for row in PATTERNS])
+def test_a_broken_training_fails_exactly_the_proofs_its_pattern_breaks(
+    diagnosed: dict[str, Any], pattern: str, framework: str, training: str, twin: str, proofs: set[str]
+) -> None:
+    found = scenarios(diagnosed, training)
+    assert failed(diagnosed, training) == proofs, {n: (s["reason"], s["diagnosis"]) for n, s in found.items() if not s["passed"]}
+    # Every failed proof says why, and its twin holds every proof.
+    assert all(found[name]["diagnosis"] for name in proofs)
+    assert not failed(diagnosed, twin)
+
+
+@pytest.mark.parametrize("training", ["good-legacy", "good-legacy-equinox"])
+def test_legacy_keys_are_recognised_by_dtype_and_shape(diagnosed: dict[str, Any], training: str) -> None:
+    keys = scenarios(diagnosed, training)["keys-advance"]["details"]["keys"]
     assert keys == ["['data_key']", "['drop_key']"]
 
 
-def test_an_nnx_rngs_stream_advances_by_its_counter(diagnosed: dict[str, Any]) -> None:
+@pytest.mark.parametrize("training", ["good-nnx", "numpy-seeded-batches-nnx"])
+def test_an_nnx_rngs_stream_advances_by_its_counter(diagnosed: dict[str, Any], training: str) -> None:
     # The stream's key stays; its count moves: that is an advancing stream.
-    keys = scenarios(diagnosed, "good-nnx")["keys-advance"]["details"]["keys"]
+    keys = scenarios(diagnosed, training)["keys-advance"]["details"]["keys"]
     assert "['rngs']['dropout']['rngs']['key'].value" in keys
 
 
-def test_a_declared_constant_key_is_left_out_of_the_proof(diagnosed: dict[str, Any]) -> None:
-    details = scenarios(diagnosed, "state-counter-fold")["keys-advance"]["details"]
+@pytest.mark.parametrize("training", ["state-counter-fold", "state-counter-fold-equinox", "state-counter-fold-nnx"])
+def test_a_declared_constant_key_is_left_out_of_the_proof(diagnosed: dict[str, Any], training: str) -> None:
+    details = scenarios(diagnosed, training)["keys-advance"]["details"]
     assert details["constant"] == ["['drop_key']"] and details["keys"] == ["['data_key']"]
 
 
-@pytest.mark.parametrize("training", ["object-key-equinox", "nnx-rngs-outside-the-state", "python-counter-fold"])
+@pytest.mark.parametrize(
+    "training",
+    [
+        "object-key-equinox",
+        "object-key-nnx",
+        "nnx-rngs-outside-the-state",
+        "python-counter-fold",
+        "python-counter-fold-equinox",
+        "python-counter-fold-nnx",
+    ],
+)
 def test_state_kept_outside_the_state_fails_resume_with_the_first_diverging_step(diagnosed: dict[str, Any], training: str) -> None:
     found = scenarios(diagnosed, training)
     assert "resume" in failed(diagnosed, training) and found["rerun"]["passed"]
@@ -115,19 +205,30 @@ def test_state_kept_outside_the_state_fails_resume_with_the_first_diverging_step
     assert f"at step {RESUME_AT + 1}, the first step after the restore" in diagnosis
 
 
-@pytest.mark.parametrize("training", ["numpy-batches", "python-random-batches"])
-def test_a_host_rng_for_batching_fails_rerun_and_blames_step(diagnosed: dict[str, Any], training: str) -> None:
+@pytest.mark.parametrize(
+    ("training", "leaf"),
+    [
+        ("numpy-batches", "state['w']"),
+        ("python-random-batches", "state['w']"),
+        ("numpy-batches-equinox", "state['params'].hidden.weight"),
+        ("python-random-batches-equinox", "state['params'].hidden.weight"),
+        ("numpy-batches-nnx", "state['params']['hidden']['kernel']"),
+        ("python-random-batches-nnx", "state['params']['hidden']['kernel']"),
+    ],
+)
+def test_a_host_rng_for_batching_fails_rerun_and_blames_step(diagnosed: dict[str, Any], training: str, leaf: str) -> None:
     found = scenarios(diagnosed, training)
     assert "rerun" in failed(diagnosed, training)
     diagnosis = found["rerun"]["diagnosis"]
     assert diagnosis.startswith("init(seed) gives the same state in both processes, so step is not deterministic")
     # The first batch already differs, so the weights part after step 1.
-    assert "the runs part at step 1;" in diagnosis and "state['w']" in diagnosis
+    assert "the runs part at step 1;" in diagnosis and leaf in diagnosis
 
 
-def test_a_clock_seed_fails_rerun_and_blames_init(diagnosed: dict[str, Any]) -> None:
-    found = scenarios(diagnosed, "time-seed")
-    assert "rerun" in failed(diagnosed, "time-seed")
+@pytest.mark.parametrize("training", ["time-seed", "time-seed-equinox", "time-seed-nnx"])
+def test_a_clock_seed_fails_rerun_and_blames_init(diagnosed: dict[str, Any], training: str) -> None:
+    found = scenarios(diagnosed, training)
+    assert "rerun" in failed(diagnosed, training)
     assert found["rerun"]["diagnosis"].startswith(
         "init(seed) called twice in one process gave two different states: init depends on something besides the seed"
     )
@@ -151,22 +252,25 @@ def test_a_clock_read_at_trace_time_is_fixed_in_a_process_but_not_across_process
     )
 
 
-def test_a_python_counter_folded_into_a_kept_key_also_leaves_the_key_frozen(diagnosed: dict[str, Any]) -> None:
-    found = scenarios(diagnosed, "python-counter-fold")
+@pytest.mark.parametrize("training", ["python-counter-fold", "python-counter-fold-equinox", "python-counter-fold-nnx"])
+def test_a_python_counter_folded_into_a_kept_key_also_leaves_the_key_frozen(diagnosed: dict[str, Any], training: str) -> None:
+    found = scenarios(diagnosed, training)
     assert found["keys-advance"]["details"]["frozen"] == [{"path": "['drop_key']", "step": 1}]
 
 
-def test_a_typed_dropout_key_returned_unchanged_is_named_by_its_state_path(diagnosed: dict[str, Any]) -> None:
-    found = scenarios(diagnosed, "frozen-dropout-key-equinox")
-    assert {"no-key-reuse", "keys-advance"} <= failed(diagnosed, "frozen-dropout-key-equinox")
+@pytest.mark.parametrize("training", ["frozen-dropout-key-equinox", "frozen-dropout-key-nnx"])
+def test_a_typed_dropout_key_returned_unchanged_is_named_by_its_state_path(diagnosed: dict[str, Any], training: str) -> None:
+    found = scenarios(diagnosed, training)
+    assert {"no-key-reuse", "keys-advance"} <= failed(diagnosed, training)
     assert found["no-key-reuse"]["diagnosis"].startswith("state['drop_key'] reached step 2 already consumed")
     assert "state['drop_key'] is the same after step 1 as before it" in found["keys-advance"]["reason"]
 
 
-def test_a_legacy_dropout_key_returned_unchanged_fails_only_the_keys_proof(diagnosed: dict[str, Any]) -> None:
+@pytest.mark.parametrize("training", ["frozen-legacy-dropout-key", "frozen-legacy-dropout-key-equinox"])
+def test_a_legacy_dropout_key_returned_unchanged_fails_only_the_keys_proof(diagnosed: dict[str, Any], training: str) -> None:
     # JAX's checker cannot see legacy keys: this is the case that used to pass.
-    assert failed(diagnosed, "frozen-legacy-dropout-key") == {"keys-advance"}
-    found = scenarios(diagnosed, "frozen-legacy-dropout-key")["keys-advance"]
+    assert failed(diagnosed, training) == {"keys-advance"}
+    found = scenarios(diagnosed, training)["keys-advance"]
     assert found["details"]["frozen"] == [{"path": "['drop_key']", "step": 1}]
     assert "the same dropout mask" in found["diagnosis"]
 

@@ -31,16 +31,24 @@ def static_part():
     return eqx.partition(abstract, lambda leaf: isinstance(leaf, jax.ShapeDtypeStruct))[1]
 
 
-def model_state(seed):
-    """Parameters and optimiser state from ``seed``, and the two keys left for data and dropout."""
-    model_key, data_key, drop_key = jax.random.split(jax.random.key(seed), 3)
+def model_state(seed, *, legacy=False):
+    """Parameters and optimiser state from ``seed``, and the two keys left for data and dropout.
+
+    ``legacy`` makes every key a raw ``uint32[2]`` key (``jax.random.PRNGKey``), which Equinox takes as well.
+    """
+    root = jax.random.PRNGKey(seed) if legacy else jax.random.key(seed)
+    model_key, data_key, drop_key = jax.random.split(root, 3)
     params = eqx.filter(MLP(key=model_key), eqx.is_array)
     return {"params": params, "opt_state": OPTIMISER.init(params)}, data_key, drop_key
 
 
 def update(static, state, batch_key, drop_key):
     """One optimiser step on the batch of ``batch_key`` with dropout from ``drop_key``."""
-    x, y = batch(batch_key)
+    return update_on(static, state, *batch(batch_key), drop_key)
+
+
+def update_on(static, state, x, y, drop_key):
+    """One optimiser step on the batch ``(x, y)`` with dropout from ``drop_key``."""
     model = eqx.combine(state["params"], static)
 
     def loss(model):

@@ -4,8 +4,9 @@
 prnglint.verifier ARGS...`` call. It parses the arguments, runs the worker
 processes (``runner``), judges and renders the report (``report``) and returns
 the exit code: 0 when every proof holds, 1 when one fails, 2 when the
-verification could not be carried out (bad arguments, a bad target, a worker
-that died or timed out).
+verification could not be carried out (bad arguments, a worker that died or
+timed out) or a target could not be verified (it cannot be loaded, breaks the
+protocol or raises; the other targets are still verified and reported).
 
 This module imports neither JAX nor anything that does.
 """
@@ -340,6 +341,9 @@ def verify(args: argparse.Namespace, settings: Any, started: float, janitor: Jan
         args.output_file = None
         write_report(args, data)
         problems.append(reason + "; it was written to standard output instead")
+    # Each training that could not be verified is named on standard error
+    # too, whatever the report's format; the report has the rest.
+    problems = [f"bad target: {error['message']}" for error in data.get("errors", [])] + problems
     if problems:
         for problem in problems:
             print(f"prnglint verify: error: {problem}", file=sys.stderr)

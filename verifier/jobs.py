@@ -55,6 +55,33 @@ class JobError(Exception):
     """A job cannot go on (a missing checkpoint, a timeout); the worker reports it."""
 
 
+class PartnerFailed(Exception):
+    """The other job of this training (in the other worker) failed, so this one has nothing to wait for."""
+
+
+def failure_marker(job: dict[str, Any]) -> Path:
+    """The file a job of a user's target writes when it fails, so that the other job of that target stops waiting."""
+    return Path(job["checkpoints"]) / "failed"
+
+
+def mark_failed(job: dict[str, Any]) -> None:
+    """Tell the other job of this training that this one failed."""
+    marker = failure_marker(job)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.touch()
+
+
+# Job id -> the name of the training it loaded, for the report of a job that fails later.
+LOADED: dict[str, str] = {}
+
+
+def load(job: dict[str, Any]) -> tuple[Any, str]:
+    """The job's training and its name (remembered in ``LOADED``)."""
+    training = load_training(job["target"], job.get("search_path"))
+    name = LOADED[job["id"]] = training_name(training, job["target"])
+    return training, name
+
+
 class Timings:
     """Wall and CPU seconds per phase, accumulated.
 
@@ -236,20 +263,22 @@ def place_like(state: Any, committed: Any) -> Any:
     return jax.tree.map(place, state, committed)
 
 
-def wait_for_record(directory: Path, step: int, timeout: float, progress: Progress) -> None:
+def wait_for_record(directory: Path, step: int, timeout: float, progress: Progress, give_up: Path | None = None) -> None:
     """Wait until the primary has written the integrity record of ``step``.
 
     The folder is not opened before: Orbax's manager tidies its folder when it
     opens it, which must not happen while the primary is still writing.
     """
     progress.update(0, "waiting for the checkpoint")
-    wait_for_file(record_path(directory, step), timeout, f"checkpoint step {step} in {directory}")
+    wait_for_file(record_path(directory, step), timeout, f"checkpoint step {step} in {directory}", give_up)
 
 
-def wait_for_file(path: Path, timeout: float, what: str) -> None:
-    """Wait until ``path`` exists; ``JobError`` after ``timeout`` seconds."""
+def wait_for_file(path: Path, timeout: float, what: str, give_up: Path | None = None) -> None:
+    """Wait until ``path`` exists; ``JobError`` after ``timeout`` seconds, ``PartnerFailed`` once ``give_up`` exists."""
     deadline = time.monotonic() + timeout
     while not path.exists():
+        if give_up is not None and give_up.exists():
+            raise PartnerFailed(f"stopped waiting for {what}: the other job of this training failed")
         if time.monotonic() > deadline:
             raise JobError(f"timed out after {timeout:.0f} s waiting for {what}")
         time.sleep(0.01)
@@ -640,8 +669,8 @@ def primary(job: dict[str, Any], emit: Emit, show_progress: bool) -> dict[str, A
     subject, seed, steps, resume_at = job["subject"], job["seed"], job["steps"], job["resume_at"]
     directory = Path(job["checkpoints"])
     with timings.phase("load"):
-        training = load_training(job["target"], job.get("search_path"))
-    result: dict[str, Any] = {"subject": subject, "name": training_name(training, job["target"])}
+        training, name = load(job)
+    result: dict[str, Any] = {"subject": subject, "name": name}
     progress = Progress(emit, show_progress, f"{subject}: uninterrupted run", steps)
     checkpoints = open_checkpoints(directory / "reference")
 
@@ -746,8 +775,8 @@ def replica(job: dict[str, Any], emit: Emit, show_progress: bool) -> dict[str, A
     subject, seed, steps, resume_at = job["subject"], job["seed"], job["steps"], job["resume_at"]
     directory = Path(job["checkpoints"])
     with timings.phase("load"):
-        training = load_training(job["target"], job.get("search_path"))
-    result: dict[str, Any] = {"subject": subject, "name": training_name(training, job["target"])}
+        training, name = load(job)
+    result: dict[str, Any] = {"subject": subject, "name": name}
 
     progress = Progress(emit, show_progress, f"{subject}: rerun (fresh process)", steps)
     if job.get("share_compiled"):
@@ -755,7 +784,9 @@ def replica(job: dict[str, Any], emit: Emit, show_progress: bool) -> dict[str, A
         # compile them while the primary compiles the same programs.
         progress.update(0, "waiting for the primary to compile")
         with timings.phase("waiting for the primary's compilation"):
-            wait_for_file(compiled_marker(directory), job.get("wait_timeout", 120.0), f"the primary of {subject} to compile")
+            wait_for_file(
+                compiled_marker(directory), job.get("wait_timeout", 120.0), f"the primary of {subject} to compile", failure_marker(job)
+            )
     with timings.phase("init"):
         initial = block(training.init(seed))
     check_initial_state(initial)
@@ -800,7 +831,7 @@ def resume(
     restored state and of the state after every later step.
     """
     with timings.phase("waiting for checkpoint"):
-        wait_for_record(directory, resume_at, job.get("wait_timeout", 120.0), progress)
+        wait_for_record(directory, resume_at, job.get("wait_timeout", 120.0), progress, failure_marker(job))
     checkpoints = open_checkpoints(directory)
     try:
         with timings.phase("checkpoint restore"):
@@ -838,8 +869,8 @@ def distributed(job: dict[str, Any], emit: Emit, show_progress: bool) -> dict[st
     subject, seed, steps, resume_at = job["subject"], job["seed"], job["steps"], job["resume_at"]
     directory = Path(job["checkpoints"])
     with timings.phase("load"):
-        training = load_training(job["target"], job.get("search_path"))
-    result: dict[str, Any] = {"subject": subject, "name": training_name(training, job["target"]), "process_index": jax.process_index()}
+        training, name = load(job)
+    result: dict[str, Any] = {"subject": subject, "name": name, "process_index": jax.process_index()}
 
     progress = Progress(emit, show_progress, f"{subject}: {jax.process_count()}-process job, uninterrupted", steps)
     with timings.phase("init"):

@@ -4,8 +4,10 @@ CI systems (GitLab, Jenkins, Azure Pipelines, GitHub actions that publish test
 results) show a JUnit file natively: every proof becomes a ``<testcase>``
 named after the proof, in a ``<testsuite>`` per training, and a failed proof
 is a ``<failure>`` whose message is the reason and whose text holds the
-evidence, the diagnosis and the static findings that explain it. A run that
-could not be carried out is one ``<testcase>`` with an ``<error>``.
+evidence, the diagnosis and the static findings that explain it. A training
+that could not be verified is a ``<testcase>`` named ``verification`` with an
+``<error>``, and a run that could not be carried out at all is one such
+``<testcase>`` on its own.
 """
 
 from __future__ import annotations
@@ -45,25 +47,30 @@ def document(report: dict[str, Any]) -> str:
         by_training.setdefault(scenario["subject"], []).append(scenario)
     seconds = report.get("timings", {}).get("wall_seconds", 0.0)
     root.set("time", f"{seconds:.3f}")
-    total_failures = 0
+    total_failures = total_errors = 0
     for training, scenarios in by_training.items():
-        failures = sum(1 for s in scenarios if not s["passed"])
+        errors = sum(1 for s in scenarios if s.get("error"))
+        failures = sum(1 for s in scenarios if not s["passed"]) - errors
         total_failures += failures
+        total_errors += errors
         suite = ET.SubElement(
             root,
             "testsuite",
-            {"name": f"{SUITE_PREFIX}: {training}", "tests": str(len(scenarios)), "failures": str(failures), "errors": "0"},
+            {"name": f"{SUITE_PREFIX}: {training}", "tests": str(len(scenarios)), "failures": str(failures), "errors": str(errors)},
         )
         for scenario in scenarios:
             case = ET.SubElement(suite, "testcase", {"classname": f"{SUITE_PREFIX}.{training}", "name": scenario["name"]})
             if scenario["passed"]:
                 ET.SubElement(case, "system-out").text = scenario["evidence"]
             else:
-                failure = ET.SubElement(case, "failure", {"message": scenario.get("reason") or "the proof failed"})
+                # A training that could not be verified is an error, as a
+                # test that cannot be collected is in pytest's JUnit file.
+                kind = "error" if scenario.get("error") else "failure"
+                failure = ET.SubElement(case, kind, {"message": scenario.get("reason") or "the proof failed"})
                 failure.text = failure_text(scenario)
     root.set("tests", str(len(report["scenarios"])))
     root.set("failures", str(total_failures))
-    root.set("errors", "0")
+    root.set("errors", str(total_errors))
     return _text(root)
 
 

@@ -45,6 +45,9 @@ class Scenario:
     training: str | None = None
     # Static findings of the target's code that explain a failed proof.
     findings: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    # The proof could not be carried out (a target that cannot be loaded, breaks
+    # the protocol or raises): an error, not a failed proof (exit 2, not 1).
+    error: bool = False
 
 
 def state_path(path: str) -> str:
@@ -584,18 +587,43 @@ def time_breakdown(workers: list[Worker]) -> dict[str, dict[str, float]]:
     return {name: {"wall": round(v["wall"], 3), "cpu": round(v["cpu"], 3)} for name, v in groups.items() if v["wall"] > 0}
 
 
+def target_errors(workers: list[Worker]) -> dict[str, dict[str, Any]]:
+    """Subject -> why its training could not be verified; the job that failed first, not the one that stopped waiting."""
+    errors: dict[str, dict[str, Any]] = {}
+    for worker in workers:
+        for subject, event in worker.target_errors.items():
+            if subject not in errors or (errors[subject].get("skipped") and not event.get("skipped")):
+                errors[subject] = event
+    return errors
+
+
+def judge_target_error(subject: str, event: dict[str, Any], settings: Settings) -> Scenario:
+    """The one scenario of a training that could not be verified."""
+    spec = settings.targets[subject]
+    return Scenario(
+        subject,
+        "verification",
+        False,
+        f"{spec} could not be verified; the other trainings of the run were",
+        event["message"],
+        {"target": spec, "job": event.get("job")},
+        error=True,
+    )
+
+
 def display_names(settings: Settings, workers: list[Worker]) -> dict[str, str]:
     """How the report names each training: the references by framework, a target by its name or its spec.
 
     Two targets that give the same name are told apart by their specs.
     """
     names: dict[str, str] = {}
+    errors = target_errors(workers)
     for subject in settings.subjects:
         if subject in REFERENCES:
             names[subject] = subject
             continue
         primary = _result(workers, f"{subject}/primary") or {}
-        names[subject] = primary.get("name") or settings.targets[subject]
+        names[subject] = primary.get("name") or (errors.get(subject) or {}).get("name") or settings.targets[subject]
     counts: dict[str, int] = {}
     for name in names.values():
         counts[name] = counts.get(name, 0) + 1
@@ -618,7 +646,13 @@ def build(
     scenarios: list[Scenario] = [environment_check(workers, parent_affinity)]
     losses: dict[str, dict[str, Any]] = {}
     shown = display_names(settings, workers)
+    errors = target_errors(workers)
     for subject in settings.subjects:
+        if subject in errors:
+            scenario = judge_target_error(subject, errors[subject], settings)
+            scenario.subject = scenario.training = shown[subject]
+            scenarios.append(scenario)
+            continue
         primary = _result(workers, f"{subject}/primary")
         replica = _result(workers, f"{subject}/replica")
         assert primary is not None and replica is not None, f"missing results for {subject}"
@@ -658,10 +692,17 @@ def build(
         for w in workers
     }
     ok = all(s.passed for s in scenarios)
+    # A training that could not be verified is an error (2), even beside
+    # failed proofs: like a collection error in pytest, but the others ran.
+    errored = any(s.error for s in scenarios)
     return {
         "tool": "prnglint verify",
         "ok": ok,
-        "exit_code": 0 if ok else 1,
+        "exit_code": 2 if errored else 0 if ok else 1,
+        "errors": [
+            {"target": settings.targets[subject], "training": shown[subject], "message": event["message"]}
+            for subject, event in errors.items()
+        ],
         "settings": {
             "subjects": list(settings.subjects),
             "targets": settings.targets,
@@ -713,7 +754,7 @@ def render(report: dict[str, Any], console: Any) -> None:
     table.add_column("result")
     table.add_column("evidence", overflow="fold")
     for scenario in report["scenarios"]:
-        mark = "[green]pass[/green]" if scenario["passed"] else "[bold red]FAIL[/bold red]"
+        mark = "[green]pass[/green]" if scenario["passed"] else "[bold red]ERROR[/bold red]" if scenario.get("error") else "[bold red]FAIL[/bold red]"
         evidence = escape(scenario["evidence"])
         if scenario["reason"]:
             evidence += f"\n[red]{escape(scenario['reason'])}[/red]"
@@ -760,7 +801,13 @@ def render(report: dict[str, Any], console: Any) -> None:
         + "[/dim]"
     )
     console.print(f"[dim]{describe_compilation(report.get('compilation') or {})}[/dim]")
-    verdict = "[bold green]every proof holds[/bold green]" if report["ok"] else "[bold red]a proof failed[/bold red]"
+    errors = report.get("errors") or []
+    if errors:
+        verdict = f"[bold red]{len(errors)} training(s) could not be verified[/bold red]"
+        if any(not s["passed"] and not s.get("error") for s in report["scenarios"]):
+            verdict += "[bold red]; a proof failed[/bold red]"
+    else:
+        verdict = "[bold green]every proof holds[/bold green]" if report["ok"] else "[bold red]a proof failed[/bold red]"
     console.print(verdict)
 
 
@@ -785,6 +832,14 @@ def plot(report: dict[str, Any], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     subjects = list(report["losses"])
+    if not subjects:
+        # Not one training could be verified: a figure that says so.
+        figure, axis = plt.subplots(figsize=(6, 4))
+        axis.text(0.5, 0.5, "no training could be verified", ha="center", va="center")
+        axis.set_axis_off()
+        figure.savefig(path, dpi=110)
+        plt.close(figure)
+        return
     figure, axes = plt.subplots(1, len(subjects), figsize=(6 * len(subjects), 4), squeeze=False)
     styles = {
         "uninterrupted": {"color": "black", "linewidth": 2.5},

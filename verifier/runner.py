@@ -17,7 +17,9 @@ data-parallel job; every process runs the same plan.
 
 Workers run in their own process groups; whatever happens, every group still
 alive at the end is killed. A worker that dies, reports a fatal error or
-outlives the timeout ends the run with a ``RunError``.
+outlives the timeout ends the run with a ``RunError``. A user's training that
+cannot be loaded, breaks the protocol or raises is not fatal: its worker
+reports a ``target-error`` for it and goes on with the other trainings.
 """
 
 from __future__ import annotations
@@ -97,6 +99,9 @@ class Worker:
     # Why the jax.distributed job this worker belonged to was given up (a
     # target that cannot run as one); the single-process results still count.
     abandoned: str | None = None
+    # Subject -> why a job of that user's training failed (the "target-error"
+    # event); the other trainings of the run are still verified.
+    target_errors: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
 
     @property
     def in_job(self) -> bool:
@@ -340,6 +345,8 @@ def handle(worker: Worker, event: dict[str, Any]) -> None:
         worker.process_index = int(event.get("process_index", 0))
     elif kind == "result":
         worker.results[event["job"]] = event["result"]
+    elif kind == "target-error":
+        worker.target_errors[event["subject"]] = event
     elif kind == "fatal":
         worker.fatal = event
     elif kind == "finished":

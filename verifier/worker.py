@@ -23,6 +23,7 @@ import sys
 import threading
 import time
 import traceback
+from pathlib import Path
 from typing import IO, Any
 
 EXIT_TARGET_ERROR = 2
@@ -113,8 +114,6 @@ def main() -> int:
         import orbax.checkpoint  # noqa: F401  (timed here rather than inside a job)
 
         from prnglint.verifier import environment, jobs
-        from prnglint.verifier.checkpoint import CheckpointError
-        from prnglint.verifier.protocol import ProtocolError, TargetError
 
         timings["import orbax and verifier"] = time.perf_counter() - mark
         mark = time.perf_counter()
@@ -142,26 +141,26 @@ def main() -> int:
         try:
             result = run(job, emit, bool(plan.get("progress")))
             result["compilation"] = compilation.difference(counter.snapshot(), before)
-        except TargetError as error:
-            message = str(error)
-            if isinstance(error, ProtocolError):
-                message = f"{job['target']}: {message}"
-            emit({"type": "fatal", "kind": "target", "job": job["id"], "message": message})
-            return EXIT_TARGET_ERROR
-        except (jobs.JobError, CheckpointError) as error:
-            emit({"type": "fatal", "kind": "job", "job": job["id"], "message": str(error)})
-            return EXIT_JOB_ERROR
         except Exception as error:
-            emit(
-                {
-                    "type": "fatal",
-                    "kind": "internal",
-                    "job": job["id"],
-                    "message": f"{job['kind']} job for {job['subject']} failed: {type(error).__name__}: {error}",
-                    "traceback": traceback.format_exc(),
-                }
-            )
-            return EXIT_INTERNAL_ERROR
+            if own_failure(job, plan):
+                # A user's training that cannot be loaded, breaks the protocol
+                # or raises is that training's failure; the other trainings
+                # of the run are still verified.
+                jobs.mark_failed(job)
+                emit(
+                    {
+                        "type": "target-error",
+                        "job": job["id"],
+                        "subject": job["subject"],
+                        "name": jobs.LOADED.get(job["id"]),
+                        "message": describe_target_error(job, error),
+                        "skipped": isinstance(error, jobs.PartnerFailed),
+                    }
+                )
+                continue
+            event, code = fatal_event(job, error)
+            emit(event)
+            return code
         emit({"type": "result", "job": job["id"], "result": result})
     timings["total"] = time.perf_counter() - started
     timings["total cpu"] = time.process_time() - started_cpu
@@ -178,6 +177,72 @@ def main() -> int:
     )
     events.close()
     return 0
+
+
+def own_failure(job: dict[str, Any], plan: dict[str, Any]) -> bool:
+    """Whether a failed job is its training's own failure rather than the end of the run.
+
+    So it is for a user's target in a single-process worker. The reference
+    trainings must work (their failure is prnglint's), and a process of a
+    ``jax.distributed`` job cannot leave its job alone: there the job is given
+    up as a whole (see ``runner.abandon``).
+    """
+    from prnglint.verifier.protocol import REFERENCES
+
+    return not plan.get("distributed") and job["target"] not in REFERENCES.values()
+
+
+def describe_target_error(job: dict[str, Any], error: Exception) -> str:
+    """Why a user's training could not be verified, in one message; where its own code raised, if it did."""
+    from prnglint.verifier.jobs import PartnerFailed
+    from prnglint.verifier.protocol import ProtocolError, TargetError
+
+    if isinstance(error, ProtocolError):
+        return f"{job['target']}: {error}"
+    if isinstance(error, TargetError | PartnerFailed):
+        return str(error)
+    message = f"{job['kind']} job: {job['target']} raised {type(error).__name__}: {error}"
+    where = user_frame(error)
+    return message + (f" (at {where})" if where else "")
+
+
+def user_frame(error: BaseException) -> str | None:
+    """``file:line`` of the innermost frame of the traceback outside installed packages and prnglint itself."""
+    import sysconfig
+
+    skipped = {Path(sysconfig.get_paths()[name]).resolve() for name in ("purelib", "platlib", "stdlib")}
+    skipped.add(Path(__file__).resolve().parent.parent)
+    found = None
+    for frame in traceback.extract_tb(error.__traceback__):
+        path = Path(frame.filename).resolve()
+        if not any(path.is_relative_to(folder) for folder in skipped):
+            found = f"{frame.filename}:{frame.lineno}"
+    return found
+
+
+def fatal_event(job: dict[str, Any], error: Exception) -> tuple[dict[str, Any], int]:
+    """The fatal event that ends this worker for a job that failed, and the worker's exit code."""
+    from prnglint.verifier.checkpoint import CheckpointError
+    from prnglint.verifier.jobs import JobError
+    from prnglint.verifier.protocol import ProtocolError, TargetError
+
+    if isinstance(error, TargetError):
+        message = str(error)
+        if isinstance(error, ProtocolError):
+            message = f"{job['target']}: {message}"
+        return {"type": "fatal", "kind": "target", "job": job["id"], "message": message}, EXIT_TARGET_ERROR
+    if isinstance(error, JobError | CheckpointError):
+        return {"type": "fatal", "kind": "job", "job": job["id"], "message": str(error)}, EXIT_JOB_ERROR
+    return (
+        {
+            "type": "fatal",
+            "kind": "internal",
+            "job": job["id"],
+            "message": f"{job['kind']} job for {job['subject']} failed: {type(error).__name__}: {error}",
+            "traceback": "".join(traceback.format_exception(error)),
+        },
+        EXIT_INTERNAL_ERROR,
+    )
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import textwrap
@@ -199,6 +200,66 @@ def test_a_step_that_breaks_the_protocol_is_a_clear_error(
     assert "bad target: broken_protocol.py:make_training:" in err and message in err
     assert "a training offers init(seed) -> state and step(state) -> (state, loss)" in err or "the layout init(seed) gives it" in err
     assert "Traceback" not in err
+
+
+def test_a_bad_target_is_its_own_error_and_the_other_targets_are_still_verified(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import xml.etree.ElementTree as ET
+
+    from rich.console import Console
+
+    from prnglint.verifier import junit, report
+
+    write_module(tmp_path, "user_training", GOOD)
+    write_module(
+        tmp_path,
+        "breaks_protocol",
+        GOOD.replace('name = "user-linear"', 'name = "dict-step"').replace(
+            "self.step = jax.jit(train_step)", "self.step = lambda state: jax.jit(train_step)(state)[0]"
+        ),
+    )
+    write_module(
+        tmp_path,
+        "raises_in_step",
+        GOOD.replace('name = "user-linear"', 'name = "raising-step"').replace(
+            "self.step = jax.jit(train_step)", "self.step = self.fail\n\n    def fail(self, state):\n        raise ValueError('no batches left')"
+        ),
+    )
+    targets = ["no_such_module:make_training", "breaks_protocol:make_training", "user_training:make_training", "raises_in_step.py:make_training"]
+    monkeypatch.chdir(tmp_path)
+    output = tmp_path / "report.json"
+    arguments = [arg for spec in targets for arg in ("--target", spec)]
+    code = main([*arguments, "--steps", "4", "--resume-at", "2", "--bit-flips", "1", "--output-format", "json", "--output-file", str(output)])
+    data = json.loads(output.read_text())
+    err = capsys.readouterr().err
+    # A target that cannot be verified is an error (2), not a failed proof (1).
+    assert code == 2 and data["exit_code"] == 2 and not data["ok"]
+    # The good training got every proof, and they hold.
+    good = by_name(data, "user-linear")
+    assert set(good) == {"rerun", "resume", "sensitivity", "no-key-reuse", "keys-advance", "integrity"}
+    assert all(s["passed"] for s in good.values())
+    # Each bad one is reported under its own name (its target when it has none), once.
+    errors = {s["subject"]: s for s in data["scenarios"] if s.get("error")}
+    assert set(errors) == {"no_such_module:make_training", "dict-step", "raising-step"}
+    assert all(s["name"] == "verification" and not s["passed"] for s in errors.values())
+    assert "cannot import 'no_such_module'" in errors["no_such_module:make_training"]["reason"]
+    assert "step(state) returned a dict, not a pair (state, loss)" in errors["dict-step"]["reason"]
+    raised = errors["raising-step"]["reason"]
+    assert "raises_in_step.py:make_training raised ValueError: no batches left (at " in raised and "raises_in_step.py:" in raised.split("(at ")[1]
+    assert {e["target"] for e in data["errors"]} == {"no_such_module:make_training", "breaks_protocol:make_training", "raises_in_step.py:make_training"}
+    for entry in data["errors"]:
+        assert f"prnglint verify: error: bad target: {entry['message']}" in err
+    assert "Traceback" not in err
+    # JUnit: an error per bad target (not a failure), the good proofs pass.
+    root = ET.fromstring(junit.document(data))
+    assert root.get("errors") == "3" and root.get("failures") == "0"
+    cases = {(case.get("classname"), case.get("name")): case for case in root.iter("testcase")}
+    assert cases[("prnglint verify.dict-step", "verification")].find("error") is not None
+    assert cases[("prnglint verify.user-linear", "rerun")].find("failure") is None
+    buffer = io.StringIO()
+    report.render(data, Console(file=buffer, width=4000, no_color=True))
+    assert "3 training(s) could not be verified" in buffer.getvalue() and "ERROR" in buffer.getvalue()
 
 
 def test_a_worker_that_dies_is_an_error_not_a_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

@@ -42,6 +42,7 @@ from prnglint.manifest import rule_url
 from prnglint.prefilter import rules_that_may_fire, words_occur
 from prnglint.source import SourceFile, line_offsets, parse_problem, quiet_compile, size_problem, split_lines
 from prnglint.suppress import Suppressions
+from prnglint.tree import _CHILD_FIELDS, LAYOUT, NODE_TYPES, _child_fields, is_node
 
 if TYPE_CHECKING:
     from prnglint.registry import AnyRule
@@ -143,6 +144,8 @@ class FileContext:
     # Report index -> the (node, message) pairs of other places that report refers to.
     related: dict[int, tuple[tuple[cst.CSTNode, str], ...]] = field(default_factory=dict)
     _shared: dict[str, Any] = field(default_factory=dict)
+    # The module's generated code, when a full positions pass produced it.
+    _generated: str | None = None
 
     def shared(self, key: str, build: Callable[[], Any]) -> Any:
         """A value built once per file and shared by every rule that asks with the same `key`.
@@ -173,15 +176,25 @@ class FileContext:
         """
         missing = [p for p in providers if p not in self._metadata]
         if PositionProvider in missing or WhitespaceInclusivePositionProvider in missing:
-            # Both kinds of positions come from one pass over the tree.
-            syntactic, inclusive = positions(self.module)
-            self._metadata[PositionProvider] = syntactic
-            self._metadata[WhitespaceInclusivePositionProvider] = inclusive
+            # Both kinds of positions come from one pass over the tree, which also generates its code.
+            found = generate_positions(self.module)
+            self._metadata[PositionProvider] = found.syntactic
+            self._metadata[WhitespaceInclusivePositionProvider] = found.inclusive
+            self._generated = found.code
             missing = [p for p in missing if p not in (PositionProvider, WhitespaceInclusivePositionProvider)]
         if missing:
             wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
             self._metadata.update(wrapper.resolve_many(missing))
         return {p: self._metadata[p] for p in providers}
+
+    def generated_code(self) -> str:
+        """The code libcst generates from the module (`module.code`), from the positions pass when there was one."""
+        if self._generated is None:
+            if PositionProvider not in self._metadata:
+                self.metadata(PositionProvider)
+            if self._generated is None:
+                self._generated = self.module.code
+        return self._generated
 
     def line_of(self, node: cst.CSTNode) -> int:
         """The 1-based line where `node` starts."""
@@ -282,80 +295,7 @@ class Rule(cst.BatchableCSTVisitor):
 # visitor API also serves transformers), which costs more than parsing the
 # file. Rules only read, so the engine walks the tree itself: the same nodes,
 # in the same order, with the same `visit_*`/`leave_*` calls, and nothing
-# rebuilt. The order of a node class's children is read once from libcst's
-# own `_visit_and_replace_children`, so it follows libcst whatever its version.
-
-
-class _FieldSpy(cst.CSTVisitor):
-    """Records the fields `_visit_and_replace_children` visits, without descending."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.fields: list[str] = []
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        return False
-
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        return None
-
-    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
-        self.fields.append(attribute)
-
-    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
-        return None
-
-
-class _Stand:
-    """Stands for every child of a `_Fake` node: visitable, iterable (empty), never None."""
-
-    def visit(self, visitor: object) -> _Stand:
-        return self
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(())
-
-    def _is_removable(self) -> bool:
-        return False
-
-
-class _Fake:
-    """A node of any class whose every field is present, so that every field gets visited."""
-
-    def __getattr__(self, name: str) -> _Stand:
-        return _Stand()
-
-
-_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _child_fields(node: cst.CSTNode) -> tuple[str, ...]:
-    """The fields of `node`'s class that hold children, in libcst's visiting order."""
-    cls = type(node)
-    fields = _CHILD_FIELDS.get(cls)
-    if fields is not None:
-        return fields
-    real = _FieldSpy()
-    node._visit_and_replace_children(real)
-    visited = tuple(dict.fromkeys(real.fields))
-    if cls in _UNSTABLE:
-        return visited
-    spy = _FieldSpy()
-    try:
-        cls._visit_and_replace_children(_Fake(), spy)  # type: ignore[arg-type]
-    except Exception:  # noqa: BLE001 - rebuilding from stand-ins fails after every field was visited
-        pass
-    fields = tuple(dict.fromkeys(spy.fields))
-    if tuple(f for f in fields if f in visited) != visited:
-        # Not the fixed order the engine expects from this libcst: ask libcst
-        # about every node of this class (slow, but exact).
-        _UNSTABLE.add(cls)
-        return visited
-    _CHILD_FIELDS[cls] = fields
-    return fields
-
-
-_UNSTABLE: set[type] = set()
+# rebuilt. The order of a node class's children comes from `prnglint.tree`.
 
 
 _HOOKS: dict[type, tuple[tuple[str, ...], bool]] = {}
@@ -395,10 +335,10 @@ def visit_batched(module: cst.Module, visitors: Sequence[cst.BatchableCSTVisitor
             kind, _, node_type = name.partition("_")
             (visits if kind == "visit" else leaves).setdefault(node_type, []).append(getattr(visitor, name))
     fields_of = _CHILD_FIELDS
-    node_class = cst.CSTNode
+    node_types = NODE_TYPES
     # Two nodes in three are layout; unless a visitor hooks some, skip them all.
     hooked = {*visits, *leaves}
-    layout = _LAYOUT if not any(cls.__name__ in hooked for cls in _LAYOUT) else frozenset()
+    layout = LAYOUT if not any(cls.__name__ in hooked for cls in LAYOUT) else frozenset()
 
     def walk(node: cst.CSTNode) -> None:
         cls = type(node)
@@ -410,80 +350,158 @@ def visit_batched(module: cst.Module, visitors: Sequence[cst.BatchableCSTVisitor
             fields = _child_fields(node)
         for attribute in fields:
             value = getattr(node, attribute)
-            if type(value) in layout:
+            kind = type(value)
+            if kind in layout:
                 continue
-            if isinstance(value, node_class):
+            if kind in node_types:
                 walk(value)
-            elif type(value) is tuple or type(value) is list:
+            elif kind is tuple or kind is list:
                 for child in value:
-                    if type(child) not in layout and isinstance(child, node_class):
+                    child_kind = type(child)
+                    if child_kind not in layout and (child_kind in node_types or is_node(child)):
                         walk(child)
+            elif is_node(value):
+                walk(value)
         for method in leaves.get(name, ()):
             method(node)
 
     walk(module)
 
 
-def _layout_classes() -> frozenset[type]:
-    """Node classes that hold only layout (whitespace, comments, punctuation, operators), all the way down."""
-    kinds = (
-        cst.BaseParenthesizableWhitespace,
-        cst.BaseBinaryOp,
-        cst.BaseBooleanOp,
-        cst.BaseCompOp,
-        cst.BaseUnaryOp,
-        cst.BaseAugOp,
-    )
-    tokens = (
-        cst.TrailingWhitespace,
-        cst.EmptyLine,
-        cst.Comment,
-        cst.Newline,
-        cst.Comma,
-        cst.Dot,
-        cst.Colon,
-        cst.Semicolon,
-        cst.AssignEqual,
-        cst.LeftParen,
-        cst.RightParen,
-        cst.LeftSquareBracket,
-        cst.RightSquareBracket,
-        cst.LeftCurlyBrace,
-        cst.RightCurlyBrace,
-    )
-    found = {value for value in vars(cst).values() if isinstance(value, type) and issubclass(value, kinds)}
-    return frozenset(cls for cls in found | set(tokens) if not getattr(cls, "__abstractmethods__", None))
-
-
-_LAYOUT = _layout_classes()
-
-
 # --- Positions ---------------------------------------------------------------
 #
 # libcst computes positions by generating the module's code while it counts
 # lines and columns: one pass for `PositionProvider`, another for
-# `WhitespaceInclusivePositionProvider`. The engine does both in one pass, and
-# when only a few reported nodes need positions it stops after the last one.
+# `WhitespaceInclusivePositionProvider`, each building a `CodeRange` and two
+# `CodePosition`s per node and entering a generator-based context manager
+# for most of them. The engine does both in one pass that records plain
+# tuples (made into `CodeRange`s only for the nodes somebody looks up), keeps
+# the generated code (so that checking that the tree reproduces the file
+# costs no second pass), and, when only a few reported nodes need positions,
+# stops after the last one.
 
 
 class _PositionsDone(Exception):
     """Every wanted node has its positions: the rest of the code need not be generated."""
 
 
-class _BothPositions(PositionProvidingCodegenState):
-    """libcst's syntactic-position state, also recording whitespace-inclusive positions."""
+Span = tuple[int, int, int, int]  # start line, start column, end line, end column
 
-    inclusive: dict[cst.CSTNode, CodeRange]
+
+class Spans(Mapping[cst.CSTNode, CodeRange]):
+    """Node -> `CodeRange`, from the raw spans of a positions pass; each range is built when first asked for."""
+
+    __slots__ = ("_raw", "_made")
+
+    def __init__(self, raw: dict[cst.CSTNode, Span]) -> None:
+        self._raw = raw
+        self._made: dict[cst.CSTNode, CodeRange] = {}
+
+    def __getitem__(self, node: cst.CSTNode) -> CodeRange:
+        made = self._made.get(node)
+        if made is None:
+            line, column, end_line, end_column = self._raw[node]
+            made = self._made[node] = CodeRange(CodePosition(line, column), CodePosition(end_line, end_column))
+        return made
+
+    def get(self, node: cst.CSTNode, default: Any = None) -> Any:  # type: ignore[override]
+        return self[node] if node in self._raw else default
+
+    def __contains__(self, node: object) -> bool:
+        return node in self._raw
+
+    def __iter__(self) -> Iterator[cst.CSTNode]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def raw(self, node: cst.CSTNode) -> Span:
+        """The span of `node` as a tuple (no `CodeRange` built)."""
+        return self._raw[node]
+
+
+class _Record:
+    """`record_syntactic_position` as a plain context manager (libcst's is a generator, three times dearer)."""
+
+    __slots__ = ("state", "node", "start_node", "end_node", "line", "column")
+
+    def __init__(self, state: "PositionsState", node: cst.CSTNode, start_node: cst.CSTNode | None, end_node: cst.CSTNode | None) -> None:
+        self.state = state
+        self.node = node
+        self.start_node = start_node
+        self.end_node = end_node
+        self.line = state.line
+        self.column = state.column
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, value: object, traceback: object) -> bool:
+        if kind is not None:
+            # Unwinding (an early stop): spans of nodes never finished must not be looked up.
+            return False
+        state = self.state
+        syntactic = state.syntactic
+        if self.start_node is not None:
+            line, column = syntactic[self.start_node][:2]
+        else:
+            line, column = self.line, self.column
+        if self.end_node is not None:
+            end_line, end_column = syntactic[self.end_node][2:]
+        else:
+            end_line, end_column = state.line, state.column
+        syntactic[self.node] = (line, column, end_line, end_column)
+        return False
+
+
+class PositionsState(PositionProvidingCodegenState):
+    """libcst's syntactic-position codegen state, also recording whitespace-inclusive positions, as tuples.
+
+    Counts lines and columns exactly as libcst's two states do (its own
+    newline pattern, the same order of `before_codegen`/`after_codegen` and
+    syntactic records), which `tests/rules/test_traversal.py` checks node for
+    node against `MetadataWrapper`.
+    """
+
+    syntactic: dict[cst.CSTNode, Span]
+    inclusive: dict[cst.CSTNode, Span]
     wanted: set[cst.CSTNode] | None
     done: bool
+
+    @classmethod
+    def create(cls, module: cst.Module, wanted: set[cst.CSTNode] | None = None) -> "PositionsState":
+        """A fresh state for generating `module` (or statements of it)."""
+        state = cls(default_indent=module.default_indent, default_newline=module.default_newline, provider=None)  # type: ignore[arg-type]
+        state.syntactic = {}
+        state.inclusive = {}
+        state.wanted = wanted
+        state.done = False
+        return state
+
+    def add_token(self, value: str) -> None:
+        self.tokens.append(value)
+        if "\n" in value or "\r" in value:
+            segments = _NEWLINE.split(value)
+            self.line += len(segments) - 1
+            self.column = len(segments[-1])
+        else:
+            self.column += len(value)
+
+    def add_indent_tokens(self) -> None:
+        for token in self.indent_tokens:
+            self.add_token(token)
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        self._stack.append((self.line, self.column))  # type: ignore[arg-type]
 
     def after_codegen(self, node: cst.CSTNode) -> None:
         # As libcst's two states do: the inclusive span always, the syntactic
         # one unless `record_syntactic_position` already stored a narrower one.
-        start = self._stack.pop()
-        span = CodeRange(start, CodePosition(self.line, self.column))
+        line, column = self._stack.pop()  # type: ignore[misc]
+        span = (line, column, self.line, self.column)
         self.inclusive[node] = span
-        syntactic = self.provider._computed
+        syntactic = self.syntactic
         if node not in syntactic:
             syntactic[node] = span
         wanted = self.wanted
@@ -493,29 +511,54 @@ class _BothPositions(PositionProvidingCodegenState):
                 self.done = True
                 raise _PositionsDone
 
+    def record_syntactic_position(  # type: ignore[override]
+        self, node: cst.CSTNode, *, start_node: cst.CSTNode | None = None, end_node: cst.CSTNode | None = None
+    ) -> _Record:
+        return _Record(self, node, start_node, end_node)
+
+
+_NEWLINE = re.compile(r"\r\n?|\n")  # libcst's own line-break pattern for positions
+
+
+@dataclass(frozen=True)
+class Positions:
+    """The result of a positions pass: both kinds of spans, and the code generated (None if stopped early)."""
+
+    syntactic: Spans
+    inclusive: Spans
+    code: str | None
+
+
+def generate_positions(module: cst.Module, wanted: Iterable[cst.CSTNode] | None = None) -> Positions:
+    """Both kinds of spans of `module`'s nodes, in one pass, with the code it generated.
+
+    With `wanted`, only those nodes' spans are sure to be right (and present):
+    generation stops once it has passed the last of them (and `code` is None
+    unless it ran to the end).
+    """
+    state = PositionsState.create(module, set(wanted) if wanted is not None else None)
+    if state.wanted is not None and not state.wanted:
+        return Positions(Spans({}), Spans({}), None)
+    try:
+        module._codegen(state)
+    except Exception:
+        # Stopping early unwinds through libcst's bookkeeping.
+        if not state.done:
+            raise
+        return Positions(Spans(state.syntactic), Spans(state.inclusive), None)
+    return Positions(Spans(state.syntactic), Spans(state.inclusive), "".join(state.tokens))
+
 
 def positions(
     module: cst.Module, wanted: Iterable[cst.CSTNode] | None = None
-) -> tuple[dict[cst.CSTNode, CodeRange], dict[cst.CSTNode, CodeRange]]:
+) -> tuple[Spans, Spans]:
     """(`PositionProvider`, `WhitespaceInclusivePositionProvider`) spans of `module`'s nodes, in one pass.
 
     With `wanted`, only those nodes' spans are sure to be right (and present):
     generation stops once it has passed the last of them.
     """
-    holder = SimpleNamespace(_computed={})
-    state = _BothPositions(default_indent=module.default_indent, default_newline=module.default_newline, provider=holder)  # type: ignore[arg-type]
-    state.inclusive = {}
-    state.wanted = set(wanted) if wanted is not None else None
-    state.done = False
-    if state.wanted is not None and not state.wanted:
-        return {}, {}
-    try:
-        module._codegen(state)
-    except Exception:
-        # Stopping early unwinds through libcst's bookkeeping, which may trip over spans never computed.
-        if not state.done:
-            raise
-    return holder._computed, state.inclusive
+    found = generate_positions(module, wanted)
+    return found.syntactic, found.inclusive
 
 
 # --- Running ------------------------------------------------------------------
@@ -622,7 +665,7 @@ def _lint_source(
 
 def _materialize(context: FileContext) -> list[Diagnostic]:
     needs_edits = any(fix is not None for _, _, _, fix in context.reports)
-    if needs_edits and not context.round_trips and context.module.code != context.source:
+    if needs_edits and not context.round_trips and context.generated_code() != context.source:
         # libcst reproduces a few whitespace-only layouts inexactly (blank lines before a
         # whitespace-only last line, for one); its positions then describe its text rather
         # than the file's, and an edit could land in the wrong place. Report, do not fix.

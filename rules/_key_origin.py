@@ -20,6 +20,7 @@ import libcst as cst
 
 from prnglint.engine import FileContext
 from prnglint.rules import _jax
+from prnglint.tree import code_children
 
 # Annotations whose library declares them to be PRNG keys (or `nnx.Rngs`).
 KEY_ANNOTATIONS = frozenset(
@@ -58,22 +59,24 @@ def iter_scope(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
 
 
 def _children_in_scope(node: cst.CSTNode, *, top: bool) -> list[cst.CSTNode]:
-    if isinstance(node, cst.FunctionDef):
+    # `type(...) is`: libcst's node classes are ABCs, and an ABC `isinstance` costs ten times more.
+    kind = type(node)
+    if kind is cst.FunctionDef:
         if top:
-            return [node.body]
+            return [node.body]  # type: ignore[attr-defined]
         # Only defaults and annotations of a nested def run in this scope.
-        return [d for d in node.decorators] + [
-            p.default for p in _all_params(node.params) if p.default is not None
+        return [d for d in node.decorators] + [  # type: ignore[attr-defined]
+            p.default for p in _all_params(node.params) if p.default is not None  # type: ignore[attr-defined]
         ]
-    if isinstance(node, cst.Lambda):
+    if kind is cst.Lambda:
         if top:
-            return [node.body]
-        return [p.default for p in _all_params(node.params) if p.default is not None]
-    if isinstance(node, cst.ClassDef):
+            return [node.body]  # type: ignore[attr-defined]
+        return [p.default for p in _all_params(node.params) if p.default is not None]  # type: ignore[attr-defined]
+    if kind is cst.ClassDef:
         if top:
-            return [node.body]
-        return [d for d in node.decorators] + [b.value for b in node.bases]
-    return list(node.children)
+            return [node.body]  # type: ignore[attr-defined]
+        return [d for d in node.decorators] + [b.value for b in node.bases]  # type: ignore[attr-defined]
+    return code_children(node)
 
 
 def _all_params(params: cst.Parameters) -> list[cst.Param]:
@@ -317,14 +320,15 @@ def names_read(node: cst.CSTNode) -> Iterator[cst.Name]:
     stack: list[cst.CSTNode] = [node]
     while stack:
         current = stack.pop()
-        if isinstance(current, cst.Name):
-            yield current
+        kind = type(current)
+        if kind is cst.Name:
+            yield current  # type: ignore[misc]
             continue
-        if isinstance(current, cst.Attribute):
-            stack.append(current.value)
+        if kind is cst.Attribute:
+            stack.append(current.value)  # type: ignore[attr-defined]
             continue
-        if isinstance(current, cst.Arg):
+        if kind is cst.Arg:
             # A keyword's name is not a read.
             stack.append(current.value)
             continue
-        stack.extend(reversed(current.children))
+        stack.extend(reversed(code_children(current)))

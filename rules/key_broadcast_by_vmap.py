@@ -11,6 +11,7 @@ from prnglint.names import dotted_name
 from prnglint.rules import _jax
 from prnglint.rules._scopes import ScopeInfo, positional_parameters
 from prnglint.rules._transforms import MAPPING, Applied, TransformTracker, argument
+from prnglint.tree import children
 
 _DERIVERS = frozenset({"jax.random.split", "jax.random.fold_in", "jax.random.clone"})
 # Attributes and calls that read only the static shape of a mapped value: the same for every element.
@@ -360,7 +361,7 @@ class KeyBroadcastByVmap(TransformTracker, Rule):
                 return False
         if isinstance(node, cst.Lambda | cst.FunctionDef):
             return False
-        return any(self._per_element(child, scope, mapped, depth) for child in node.children)
+        return any(self._per_element(child, scope, mapped, depth) for child in children(node))
 
     # --- Draws ----------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from prnglint.diagnostics import Applicability
 from prnglint.engine import FixSpec, Invalid, Replace, Rule, Valid
 from prnglint.rules import _jax
 from prnglint.rules._key_origin import ScopeKeys, bound_names, every_param, iter_scope, names_read
+from prnglint.tree import children
 
 # Methods that keep their argument: a closure passed to one outlives the iteration.
 _STORING_METHODS = frozenset({"append", "appendleft", "extend", "insert", "add", "setdefault", "put", "put_nowait"})
@@ -388,7 +389,7 @@ def _parents(loop: cst.CSTNode) -> dict[cst.CSTNode, cst.CSTNode]:
     stack: list[cst.CSTNode] = [loop]
     while stack:
         node = stack.pop()
-        for child in node.children:
+        for child in children(node):
             parents[child] = node
             stack.append(child)
     return parents

@@ -11,6 +11,7 @@ from prnglint.engine import FileContext, Invalid, Rule, Valid
 from prnglint.names import dotted_name
 from prnglint.rules import _jax
 from prnglint.rules._key_origin import bound_names, names_read
+from prnglint.tree import children
 
 _KEY_CONSTRUCTORS = frozenset({"jax.random.key", "jax.random.PRNGKey"})
 # Calls that only look at the shapes of their arguments: a key made for them draws nothing.
@@ -492,7 +493,7 @@ class _ScopeWalker:
             if node.exc is not None:
                 self._expr(node.exc, path)
             return True
-        for child in node.children:
+        for child in children(node):
             if isinstance(child, cst.BaseExpression):
                 self._expr(child, path)
         return False
@@ -530,7 +531,7 @@ class _ScopeWalker:
                 value = element.value
                 if isinstance(value, cst.Call) and self._is_construction(value):
                     # Stored for later, not drawn from: what consumes it is unknown here.
-                    for child in value.children:
+                    for child in children(value):
                         self._expr(child, path)
                 else:
                     self._expr(value, path)
@@ -554,11 +555,11 @@ class _ScopeWalker:
             if qualname == "jax.random.fold_in" and len(node.args) >= 2 and isinstance(node.args[0].value, cst.Call):
                 # `fold_in(key(0), i)`: the key that matters is the folded one.
                 self.folded[id(node.args[0].value)] = node.args[1].value
-            for child in node.children:
+            for child in children(node):
                 self._expr(child, path)
             self._record(node, qualname, path)
             return
-        for child in node.children:
+        for child in children(node):
             self._expr(child, path)
 
     def _comprehension(self, node, path: Path) -> None:
@@ -801,7 +802,7 @@ def _carries_state(body: cst.BaseSuite) -> bool:
             cst.BaseSuite | cst.SimpleStatementLine | cst.If | cst.Else | cst.While | cst.Try | cst.With
             | cst.ExceptHandler | cst.Finally | cst.Match | cst.MatchCase,
         ):
-            for child in node.children:
+            for child in children(node):
                 walk(child)
         elif isinstance(node, cst.BaseSmallStatement | cst.BaseExpression):
             reads(node)
@@ -842,7 +843,7 @@ def _bound_in_loop(node: cst.CSTNode) -> set[str]:
             if isinstance(current, cst.FunctionDef | cst.ClassDef):
                 found.add(current.name.value)
             continue
-        stack.extend(current.children)
+        stack.extend(children(current))
     return found
 
 

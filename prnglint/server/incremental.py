@@ -28,12 +28,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import libcst as cst
 from libcst.metadata import CodePosition, CodeRange, PositionProvider, WhitespaceInclusivePositionProvider
 
-from prnglint.engine import ParsedModule, _BothPositions
+from prnglint.engine import ParsedModule, PositionsState, Spans
 
 
 @dataclass
@@ -43,8 +42,8 @@ class Chunk:
     node: cst.BaseStatement | None
     length: int
     lines: int
-    syntactic: dict[cst.CSTNode, CodeRange]
-    inclusive: dict[cst.CSTNode, CodeRange]
+    syntactic: Spans
+    inclusive: Spans
 
 
 @dataclass
@@ -131,16 +130,11 @@ class _Shifted(Mapping[cst.CSTNode, CodeRange]):
 
 def _chunk(node: cst.BaseStatement | None, module: cst.Module, lines: Sequence[cst.EmptyLine] = ()) -> tuple[Chunk, str]:
     """The chunk of one top-level statement (or of header or footer `lines`) and the text it renders to."""
-    holder: Any = type("Holder", (), {})()
-    holder._computed = {}
-    state = _BothPositions(default_indent=module.default_indent, default_newline=module.default_newline, provider=holder)
-    state.inclusive = {}
-    state.wanted = None
-    state.done = False
+    state = PositionsState.create(module)
     for item in [node] if node is not None else lines:
         item._codegen(state)
     text = "".join(state.tokens)
-    return Chunk(node, len(text), text.count("\n"), holder._computed, state.inclusive), text
+    return Chunk(node, len(text), text.count("\n"), Spans(state.syntactic), Spans(state.inclusive)), text
 
 
 def parse(text: str) -> Tree | None:

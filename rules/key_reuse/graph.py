@@ -23,6 +23,7 @@ from prnglint.rules import _jax
 from prnglint.rules.key_reuse import library as lib
 from prnglint.rules.key_reuse.feasibility import Fact, pattern_literals, test_atoms
 from prnglint.rules.key_reuse.ir import Arg, Bind, Block, CallSite, Effect, Graph, Kill, Op, Source, Use, Value
+from prnglint.tree import children
 
 # Results of calls (a fresh key, an alias) are the same whatever the user configures.
 TABLE = lib.Library()
@@ -943,7 +944,7 @@ class GraphBuilder:
             return None
         # f-strings, concatenated strings, starred elements and anything else:
         # evaluate the expressions inside for their calls.
-        for child in node.children:
+        for child in children(node):
             self._walk_child(child)
         return None
 
@@ -951,7 +952,7 @@ class GraphBuilder:
         if isinstance(child, cst.BaseExpression):
             self._expr(child)
             return
-        for grandchild in child.children:
+        for grandchild in children(child):
             if isinstance(grandchild, cst.BaseExpression):
                 self._expr(grandchild)
             elif not isinstance(grandchild, _NOT_CODE):

@@ -17,6 +17,7 @@ import pytest
 from prnglint import engine
 from prnglint.engine import example_code
 from prnglint.registry import all_rules
+from prnglint.tree import LAYOUT, children, code_children
 
 NODE_TYPES = sorted(
     name for name, value in vars(cst).items() if isinstance(value, type) and issubclass(value, cst.CSTNode)
@@ -41,7 +42,7 @@ def _recorder_class(node_types: list[str]) -> type[cst.BatchableCSTVisitor]:
 # Hooks on every node type (so the walk may skip nothing), and on every type
 # but layout (whitespace, punctuation, operators), which the walk then skips.
 Recorder = _recorder_class(NODE_TYPES)
-SyntaxRecorder = _recorder_class(sorted(set(NODE_TYPES) - {cls.__name__ for cls in engine._LAYOUT}))
+SyntaxRecorder = _recorder_class(sorted(set(NODE_TYPES) - {cls.__name__ for cls in LAYOUT}))
 
 
 def assert_same_walk(code: str) -> None:
@@ -177,3 +178,49 @@ def test_a_deeply_nested_file_is_linted_and_fixed_not_an_internal_error() -> Non
     assert [d.code for d in fixed.applied] == ["PRN003"] and fixed.remaining == []
     assert "jax.random.split(key)" in fixed.text
     assert sys.getrecursionlimit() == limit
+
+
+# --- `prnglint.tree.children`: libcst's `children`, without rebuilding nodes ---
+
+
+def assert_same_children(code: str) -> None:
+    module = cst.parse_module(code)
+    stack: list[cst.CSTNode] = [module]
+    seen = 0
+    while stack:
+        node = stack.pop()
+        expected = list(node.children)
+        ours = children(node)
+        assert [id(child) for child in ours] == [id(child) for child in expected], type(node).__name__
+        assert [id(c) for c in code_children(node)] == [id(c) for c in expected if type(c) not in LAYOUT]
+        seen += 1
+        stack.extend(expected)
+    assert seen > 1
+
+
+@pytest.mark.parametrize("name", sorted(SYNTAX))
+def test_same_children_on_every_kind_of_syntax(name: str) -> None:
+    assert_same_children(SYNTAX[name])
+
+
+@pytest.mark.parametrize("path", _installed_sample(6), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_same_children_on_installed_sources(path: Path) -> None:
+    assert_same_children(path.read_text(encoding="utf-8"))
+
+
+def test_layout_nodes_hold_no_names_calls_or_statements() -> None:
+    # `code_children` may skip layout only because no name, call or statement lies below one.
+    code = "\n".join(SYNTAX.values())
+    stack: list[cst.CSTNode] = [cst.parse_module(code)]
+    layout_seen = 0
+    while stack:
+        node = stack.pop()
+        if type(node) in LAYOUT:
+            layout_seen += 1
+            inner = [node]
+            while inner:
+                below = inner.pop()
+                assert not isinstance(below, cst.Name | cst.Call | cst.BaseStatement | cst.BaseSmallStatement | cst.BaseExpression)
+                inner.extend(below.children)
+        stack.extend(node.children)
+    assert layout_seen > 100

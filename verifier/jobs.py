@@ -622,13 +622,16 @@ def locate_reused_keys(training: Any, error: BaseException) -> dict[str, Any]:
     number = getattr(error, "prnglint_step", None)
     state = getattr(error, "prnglint_state", None)
     if state is None:
-        return {"step": None, "kind": "init", "paths": []}
+        # init itself drew twice from one key: no state yet, but the line.
+        return {"step": None, "kind": "init", "paths": [], "where": user_frame(error)}
     leaves, treedef = jax.tree_util.tree_flatten_with_path(state)
     consumed = [
         jax.tree_util.keystr(path) for path, leaf in leaves if is_typed_key(leaf) and np.any(getattr(leaf, "_consumed", False))
     ]
     if consumed:
-        return {"step": number, "kind": "passed consumed", "paths": consumed}
+        # Before step 1 only init can have drawn from the state's keys.
+        kind = "consumed by init" if number == 1 else "passed consumed"
+        return {"step": number, "kind": kind, "paths": consumed}
     reused: list[str] = []
     plain = [leaf for _, leaf in leaves]
     with jax.debug_key_reuse(True):
@@ -645,6 +648,86 @@ def locate_reused_keys(training: Any, error: BaseException) -> dict[str, Any]:
                 continue
             reused.append(jax.tree_util.keystr(path))
     return {"step": number, "kind": "consumed twice in one step", "paths": reused}
+
+
+def reuse_across_init(training: Any, seed: int) -> dict[str, Any] | None:
+    """A key that ``init`` draws from and returns in the state, for ``step`` to draw from again; None if there is none.
+
+    JAX's checker marks such a key consumed when ``init`` runs eagerly, but
+    not when a jitted ``init`` made the key inside (a half of a split it also
+    drew from): a compiled function's outputs count as fresh keys, so the
+    first step draws from a used key unnoticed. Traced as one program with
+    ``jax.disable_jit()`` (so that the jitted ``init`` and ``step`` are
+    inlined, not opaque calls), ``step(init(seed))`` shows it; the key is
+    found by giving ``step`` each key of the state re-wrapped from its
+    ``key_data`` (a fresh key to the checker) in turn. Nothing is compiled.
+    Tracing runs the Python of ``init`` and ``step`` once more, so this comes
+    last, when the training object is no longer used.
+    """
+    try:
+        shapes = jax.eval_shape(training.init, seed)
+    except Exception:  # init is not traceable (host code); no verdict
+        return None
+    leaves, _ = jax.tree_util.tree_flatten_with_path(shapes)
+    typed = [index for index, (_, leaf) in enumerate(leaves) if jnp.issubdtype(leaf.dtype, jax.dtypes.prng_key)]
+    if not typed:
+        return None
+
+    def first_step(seed: Any, fresh: int | None = None) -> Any:
+        state = training.init(seed)
+        if fresh is not None:
+            flat, treedef = jax.tree_util.tree_flatten(state)
+            flat[fresh] = jax.random.wrap_key_data(jax.random.key_data(flat[fresh]), impl=jax.random.key_impl(flat[fresh]))
+            state = jax.tree_util.tree_unflatten(treedef, flat)
+        return training.step(state)
+
+    def reuses(fresh: int | None) -> bool | None:
+        with jax.debug_key_reuse(True), jax.disable_jit():
+            try:
+                jax.jit(lambda seed: first_step(seed, fresh)).trace(seed)
+            except jax.errors.KeyReuseError:
+                return True
+            except Exception:  # not traceable as one program; no verdict
+                return None
+        return False
+
+    if not reuses(None):
+        return None
+    paths = [jax.tree_util.keystr(leaves[index][0]) for index in typed if reuses(index) is False]
+    if not paths:
+        return None
+    return {
+        "error": "KeyReuseError: step(init(seed)) traced as one program draws twice from one key",
+        "location": {"step": 1, "kind": "consumed by init", "paths": paths},
+        "across_init": True,
+    }
+
+
+def user_frame(error: BaseException) -> str | None:
+    """``file:line`` of the innermost frame outside installed packages, the standard library and prnglint.
+
+    JAX puts the frames of the operation that reused a key in the error's
+    cause, so the causes are searched too.
+    """
+    import sysconfig
+    import traceback
+
+    import prnglint
+
+    skipped = {Path(sysconfig.get_paths()[name]).resolve() for name in ("purelib", "platlib", "stdlib")}
+    # The verifier and the linter (not the project folder they may sit in).
+    skipped |= {Path(__file__).resolve().parent, Path(prnglint.__file__).resolve().parent}
+    found = None
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        for frame in traceback.extract_tb(current.__traceback__):
+            path = Path(frame.filename).resolve()
+            if not any(path.is_relative_to(folder) for folder in skipped):
+                found = f"{frame.filename}:{frame.lineno}"
+        current = current.__cause__ or current.__context__
+    return found
 
 
 def contrasts_paths(state: Any) -> list[Any]:
@@ -765,6 +848,11 @@ def primary(job: dict[str, Any], emit: Emit, show_progress: bool) -> dict[str, A
                     other_state=run["state"],
                 )
     checkpoints.close()
+    if result["no_reuse"]["checked"] and reuse_error is None:
+        with timings.phase("key reuse across init"):
+            across = reuse_across_init(training, seed)
+        if across is not None:
+            result["no_reuse"].update(across)
     result["timings"] = timings.rounded()
     return result
 

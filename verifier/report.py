@@ -191,8 +191,14 @@ def diagnose_reuse(location: dict[str, Any] | None) -> str | None:
     if not location:
         return None
     if location.get("kind") == "init":
-        return "init(seed) reuses a key: it draws twice from one key before the first step"
+        where = f" (the second draw: {location['where']})" if location.get("where") else ""
+        return f"init(seed) reuses a key: it draws twice from one key before the first step{where}; split it once per use"
     paths = ", ".join(state_path(path) for path in location.get("paths", []))
+    if location.get("kind") == "consumed by init" and paths:
+        return (
+            f"init(seed) draws from {paths} and returns it in the state, so step 1 draws from a used key again "
+            "(in init, split it: draw from one half and return the other)"
+        )
     if location.get("kind") == "passed consumed" and paths:
         return (
             f"{paths} reached step {location['step']} already consumed: an earlier step drew from it and returned "
@@ -297,6 +303,12 @@ def judge_single(subject: str, primary: dict[str, Any], replica: dict[str, Any],
     typed = primary.get("typed_keys", 0)
     clean = reuse["error"] is None
     evidence = f"init + {n} steps + save under jax.debug_key_reuse(True): " + ("no KeyReuseError" if clean else reuse["error"])
+    if reuse.get("across_init"):
+        # The run itself passed the checker; the trace with jit inlined did not.
+        evidence = (
+            f"init + {n} steps + save under jax.debug_key_reuse(True): no KeyReuseError; step(init(seed)) traced as one "
+            f"program with jit inlined: {reuse['error']}"
+        )
     if clean and not typed:
         evidence += " (the state holds no typed keys, which is all the checker can see)"
     scenarios.append(

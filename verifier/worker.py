@@ -23,7 +23,6 @@ import sys
 import threading
 import time
 import traceback
-from pathlib import Path
 from typing import IO, Any
 
 EXIT_TARGET_ERROR = 2
@@ -194,7 +193,7 @@ def own_failure(job: dict[str, Any], plan: dict[str, Any]) -> bool:
 
 def describe_target_error(job: dict[str, Any], error: Exception) -> str:
     """Why a user's training could not be verified, in one message; where its own code raised, if it did."""
-    from prnglint.verifier.jobs import PartnerFailed
+    from prnglint.verifier.jobs import PartnerFailed, user_frame
     from prnglint.verifier.protocol import ProtocolError, TargetError
 
     if isinstance(error, ProtocolError):
@@ -204,20 +203,6 @@ def describe_target_error(job: dict[str, Any], error: Exception) -> str:
     message = f"{job['kind']} job: {job['target']} raised {type(error).__name__}: {error}"
     where = user_frame(error)
     return message + (f" (at {where})" if where else "")
-
-
-def user_frame(error: BaseException) -> str | None:
-    """``file:line`` of the innermost frame of the traceback outside installed packages and prnglint itself."""
-    import sysconfig
-
-    skipped = {Path(sysconfig.get_paths()[name]).resolve() for name in ("purelib", "platlib", "stdlib")}
-    skipped.add(Path(__file__).resolve().parent.parent)
-    found = None
-    for frame in traceback.extract_tb(error.__traceback__):
-        path = Path(frame.filename).resolve()
-        if not any(path.is_relative_to(folder) for folder in skipped):
-            found = f"{frame.filename}:{frame.lineno}"
-    return found
 
 
 def fatal_event(job: dict[str, Any], error: Exception) -> tuple[dict[str, Any], int]:

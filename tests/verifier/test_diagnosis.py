@@ -86,13 +86,18 @@ TARGETS = {
     "frozen_legacy:make_training": "frozen-legacy-dropout-key",
     "legacy_eqx:make_frozen": "frozen-legacy-dropout-key-equinox",
     "legacy_eqx:make_good": "good-legacy-equinox",
+    "init_reuse:eager": "init-draws-from-a-returned-key-eager",
+    "init_reuse:jitted": "init-draws-from-a-returned-key-jitted",
+    "init_reuse:twice": "init-draws-twice-from-one-key",
 }
+# Key reuse inside init (the twin of each is good-plain).
+INIT_REUSE = ["init-draws-from-a-returned-key-eager", "init-draws-from-a-returned-key-jitted", "init-draws-twice-from-one-key"]
 # Where a pattern cannot be written in a framework, and why.
 NOT_APPLICABLE = {
     ("NNX Rngs counters outside the checkpointed state", "equinox"): "Equinox has no Rngs; its keys are plain arrays",
     ("a legacy dropout key returned unchanged", "nnx"): "nnx.Rngs wraps a legacy key given to it into a typed key",
 }
-BROKEN = [row[2] for row in PATTERNS]
+BROKEN = [row[2] for row in PATTERNS] + INIT_REUSE
 GOOD = sorted(set(TARGETS.values()) - set(BROKEN))
 STEPS, RESUME_AT = 6, 3
 
@@ -273,6 +278,26 @@ def test_a_legacy_dropout_key_returned_unchanged_fails_only_the_keys_proof(diagn
     found = scenarios(diagnosed, training)["keys-advance"]
     assert found["details"]["frozen"] == [{"path": "['drop_key']", "step": 1}]
     assert "the same dropout mask" in found["diagnosis"]
+
+
+@pytest.mark.parametrize("training", ["init-draws-from-a-returned-key-eager", "init-draws-from-a-returned-key-jitted"])
+def test_a_key_init_draws_from_and_returns_is_named_by_its_state_path(diagnosed: dict[str, Any], training: str) -> None:
+    # Eagerly, JAX marks the returned key used and step 1 refuses it; jitted,
+    # it does not, and only step(init(seed)) traced as one program shows it.
+    assert failed(diagnosed, training) == {"no-key-reuse"}
+    reuse = scenarios(diagnosed, training)["no-key-reuse"]
+    assert reuse["details"]["location"] == {"step": 1, "kind": "consumed by init", "paths": ["['drop_key']"]}
+    assert reuse["diagnosis"].startswith("init(seed) draws from state['drop_key'] and returns it in the state, so step 1")
+
+
+def test_a_key_drawn_twice_inside_init_is_named_by_its_line(diagnosed: dict[str, Any]) -> None:
+    assert failed(diagnosed, "init-draws-twice-from-one-key") == {"no-key-reuse"}
+    reuse = scenarios(diagnosed, "init-draws-twice-from-one-key")["no-key-reuse"]
+    assert reuse["details"]["location"]["kind"] == "init"
+    # The line of the second draw from w_key.
+    line = next(n for n, text in enumerate((TRAININGS / "init_reuse.py").read_text().splitlines(), 1) if "normal(w_key, (FEATURES,)) + 0.01 * jax.random.normal(w_key" in text)
+    assert reuse["details"]["location"]["where"] == f"{TRAININGS / 'init_reuse.py'}:{line}"
+    assert reuse["diagnosis"].startswith(f"init(seed) reuses a key: it draws twice from one key before the first step (the second draw: {TRAININGS / 'init_reuse.py'}:{line})")
 
 
 def test_text_and_junit_reports_carry_the_same_diagnosis(diagnosed: dict[str, Any]) -> None:

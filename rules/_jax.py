@@ -162,6 +162,22 @@ def is_module_level_main_guard(test: cst.BaseExpression, context: FileContext) -
 # `jax.random.KeyArray`, `flax.typing.PRNGKey`, jaxtyping's `Key[...]`), by linen's `make_rng` (a linen module imports
 # `flax`), and by haiku's and numpyro's key functions (`rules/key_reuse/library.py`).
 EQUINOX_WORDS: tuple[tuple[str, ...], ...] = (("equinox",),)
+# Where the initialisers of JAX and Flax live (Flax re-exports JAX's, under
+# both names), and which of them draw: every factory but the constant ones
+# (`rules/key_reuse/initialisers.py`).
+INITIALIZER_MODULES = ("jax.nn.initializers", "flax.linen.initializers", "flax.nnx.initializers", "flax.nnx.nn.initializers")
+RANDOM_INITIALIZER_FACTORIES = (
+    "delta_orthogonal", "glorot_normal", "glorot_uniform", "he_normal", "he_uniform", "kaiming_normal",
+    "kaiming_uniform", "lecun_normal", "lecun_uniform", "normal", "orthogonal", "truncated_normal", "uniform",
+    "variance_scaling", "xavier_normal", "xavier_uniform",
+)
+CONSTANT_INITIALIZER_FACTORIES = ("constant", "zeros_init", "ones_init")
+CONSTANT_INITIALIZERS = ("zeros", "ones")
+INITIALIZER_QUALNAMES = frozenset(
+    f"{module}.{name}"
+    for module in INITIALIZER_MODULES
+    for name in (*RANDOM_INITIALIZER_FACTORIES, *CONSTANT_INITIALIZER_FACTORIES, *CONSTANT_INITIALIZERS)
+)
 KEY_EVIDENCE_WORDS: tuple[tuple[str, ...], ...] = (
     ("chex", "PRNGKey"),
     ("jax", "PRNGKey"),
@@ -171,6 +187,8 @@ KEY_EVIDENCE_WORDS: tuple[tuple[str, ...], ...] = (
     ("flax", "make_rng"),
     ("haiku",),
     ("numpyro",),
+    ("jax", "initializers"),
+    ("flax", "initializers"),
 )
 KEY_FLOW_WORDS: tuple[tuple[str, ...], ...] = JAX_RANDOM_WORDS + RNGS_WORDS + EQUINOX_WORDS + KEY_EVIDENCE_WORDS
 EQUINOX_MODULES = frozenset({"equinox", "equinox.nn"})
@@ -198,6 +216,7 @@ KEY_FLOW_QUALNAMES: frozenset[str] = (
     | {RNGS}
     | EQUINOX_MODULES
     | KEY_EVIDENCE_QUALNAMES
+    | INITIALIZER_QUALNAMES
 )
 
 NNX = "flax.nnx."

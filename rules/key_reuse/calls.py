@@ -113,6 +113,9 @@ class CallResolver:
                 return self._partial(site)
             entry = library.function(qualname)
             if entry is not None:
+                if qualname.endswith("()") and isinstance(site.call.func, cst.Name | cst.Attribute):
+                    # An initialiser held by a name (`W_init(rng, shape)`): named as written.
+                    return self._entry(site, entry, cst.Module([]).code_for_node(site.call.func))
                 return self._entry(site, entry, qualname)
             if qualname.endswith("()") and qualname[:-2] in lib.CALLS_ITS_FUNCTION:
                 wrapped = self._wrapped(site)

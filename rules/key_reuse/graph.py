@@ -20,6 +20,7 @@ import libcst as cst
 
 from prnglint.engine import FileContext
 from prnglint.rules import _jax
+from prnglint.rules.key_reuse import initialisers
 from prnglint.rules.key_reuse import library as lib
 from prnglint.rules.key_reuse.feasibility import Fact, pattern_literals, test_atoms
 from prnglint.rules.key_reuse.ir import Arg, Bind, Block, CallSite, Effect, Graph, Kill, Op, Source, Use, Value
@@ -107,6 +108,9 @@ class GraphBuilder:
         self.rngs: set[str] = set()
         self.partials: dict[int, CallSite] = {}
         self.made_by: dict[str, str | None] = {}  # local path -> the class (or function) whose call made it
+        # Local names holding an initialiser (`initialisers`): name -> its table name.
+        self.initialisers: dict[str, str | None] = {}
+        self._initialiser_index = initialisers.index(context)
         # Only a name resolving to `flax.nnx.Rngs` makes an `Rngs`; a file
         # without the word has none (the caller checks the text once).
         self.rngs_possible = rngs_possible
@@ -170,11 +174,32 @@ class GraphBuilder:
                 self.params.append(name)
                 self.param_kinds[name] = kind
                 self.bound.add(name)
+                if param.default is not None:
+                    made = self._initialiser_index.value(param.default)
+                    if made is not None:
+                        self.initialisers[name] = made
                 if param.annotation is not None and self._is_rngs_annotation(param.annotation.annotation):
                     self.rngs.add(name)
                 elif param.annotation is not None and is_key_annotation(param.annotation.annotation, self.context):
                     # The author says it is a key: evidence, though nothing is done to it.
                     self._emit(Use(name, Effect.READ, param.name, None, True))
+
+    def _initialiser_called(self, func: cst.BaseExpression) -> str | None:
+        if isinstance(func, cst.Name):
+            if func.value in self.initialisers:
+                return self.initialisers[func.value]
+            if func.value in self.bound or func.value in self.declared:
+                return None
+            return self._initialiser_index.enclosing(self.node, func.value)
+        if (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Name)
+            and self.params
+            and func.value.value == self.params[0]
+            and func.value.value not in self.initialisers
+        ):
+            return self._initialiser_index.field(self.node, func.attr.value)
+        return None
 
     def _is_rngs_annotation(self, node: cst.BaseExpression) -> bool:
         if not self.rngs_possible:
@@ -843,6 +868,13 @@ class GraphBuilder:
                 # Flow-insensitive: a path made by two different calls has no known maker.
                 previous = self.made_by.get(path, made)
                 self.made_by[path] = made if previous == made else None
+        if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+            name = node.targets[0].target.value
+            initialiser = self._initialiser_index.value(node.value)
+            if initialiser is not None or name in self.initialisers:
+                # Flow-insensitive too: a name bound to two different things holds no known initialiser.
+                previous = self.initialisers.get(name, initialiser)
+                self.initialisers[name] = initialiser if previous == initialiser else None
         first_path: str | None = None
         for index, target in enumerate(node.targets):
             if index > 0 and first_path is not None and value is not None and value[0] in ("fresh", "array"):
@@ -1046,6 +1078,9 @@ class GraphBuilder:
             if inner is not None:
                 self._expr(func)
                 qualname = inner + "()"
+        if qualname is None:
+            # A call of an initialiser held by a local name or by a field of the method's class.
+            qualname = self._initialiser_called(func)
         if qualname is None:
             if isinstance(func, cst.Attribute):
                 receiver = self._path(func.value)

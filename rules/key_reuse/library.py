@@ -51,6 +51,12 @@ FRESH = "fresh"  # a key made here, consuming nothing
 ALIAS = "alias"  # its first argument
 
 
+INITIALIZER_MODULES = _jax.INITIALIZER_MODULES
+RANDOM_INITIALIZER_FACTORIES = _jax.RANDOM_INITIALIZER_FACTORIES
+CONSTANT_INITIALIZER_FACTORIES = _jax.CONSTANT_INITIALIZER_FACTORIES
+CONSTANT_INITIALIZERS = _jax.CONSTANT_INITIALIZERS
+
+
 @dataclass(frozen=True)
 class Entry:
     """What one callee does to keys; see the module docstring."""
@@ -116,6 +122,19 @@ BUILTIN: tuple[Entry, ...] = tuple(
                   calls=EACH, functions=(2, "body_fun")),
         *_entries(["jax.lax.while_loop", "flax.nnx.while_loop"], CONSUMES, "runs test and body once per iteration",
                   calls=EACH, functions=(0, 1, "cond_fun", "body_fun")),
+        # --- initialisers -------------------------------------------------------------
+        # `init = jax.nn.initializers.normal(0.02)` makes a function of (key, shape,
+        # dtype); the graph names a call of such a value after its maker with "()".
+        *_entries(
+            [f"{module}.{name}()" for module in INITIALIZER_MODULES for name in RANDOM_INITIALIZER_FACTORIES],
+            CONSUMES, "an initialiser made by this factory draws its values from its first argument, the key",
+            keys=(0,),
+        ),
+        *_entries(
+            [f"{module}.{name}()" for module in INITIALIZER_MODULES for name in CONSTANT_INITIALIZER_FACTORIES]
+            + [f"{module}.{name}" for module in INITIALIZER_MODULES for name in CONSTANT_INITIALIZERS],
+            READS, "a constant initialiser takes a key first but ignores it", keys=(0,), calls=NEVER,
+        ),
         # --- flax linen and nnx -------------------------------------------------------
         Entry("*.make_rng", READS, "linen `self.make_rng(name)` returns a fresh key each call", result=FRESH),
         Entry("flax.nnx.Rngs", FOLDS, "an `nnx.Rngs` stream folds a counter into its key and never consumes it",

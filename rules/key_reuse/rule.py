@@ -15,6 +15,7 @@ from prnglint.diagnostics import Applicability
 from prnglint.engine import FileContext, FixSpec, Invalid, Rule, Valid
 from prnglint.rules import _jax
 from prnglint.engine import Replace
+from prnglint.rules.key_reuse import initialisers
 from prnglint.rules.key_reuse.fix import plan_fixes
 from prnglint.rules.key_reuse.loop_fix import LoopFixContext
 from prnglint.rules.key_reuse.flow import Finding
@@ -84,9 +85,18 @@ class KeyReuse(Rule):
     `wrap_key_data`, `split`, `fold_in`, `clone`, an `nnx.Rngs` stream such
     as `rngs.params()`, linen's `self.make_rng(...)`, haiku's
     `next_rng_key()`), where it goes (a `jax.random` call, an Equinox `key=`
-    argument, a key parameter of a function in the same module) or its
-    annotation (`chex.PRNGKey`, `jax.random.KeyArray`, jaxtyping's
-    `Key[...]`), never because of its name. Names and attribute paths
+    argument, a key parameter of a function in the same module, the first
+    argument of an initialiser) or its annotation (`chex.PRNGKey`,
+    `jax.random.KeyArray`, jaxtyping's `Key[...]`), never because of its
+    name. An initialiser is a value made by a factory of
+    `jax.nn.initializers` (or Flax's `linen.initializers`,
+    `nnx.initializers`), such as `normal(0.02)` or `lecun_normal()`, or their
+    `zeros`/`ones`, held by a parameter default (`W_init=glorot_normal()`),
+    a local name, a module-level name, a class field called through `self`
+    (`self.kernel_init(rng, shape)`), or an enclosing function's parameter;
+    the random ones consume the key, the constant ones (`zeros`, `ones`,
+    `constant(...)`) only read it. A callable the caller passes in with no
+    such default says nothing, whatever its name. Names and attribute paths
     (`self.key`, `state.rng`) are tracked through `if`, `match`, `try`,
     `with`, loops, `return`, `raise`, `break` and `continue`. Paths that
     cannot both run are not one path: `if flag:` … `if not flag:` (the same
@@ -278,6 +288,17 @@ class KeyReuse(Rule):
         ),
     ]
     INVALID = [
+        Invalid(
+            """
+            from jax.nn import initializers
+
+            def dense(rng, shape, W_init=initializers.glorot_normal(), b_init=initializers.normal()):
+                return W_init(rng, shape), b_init(rng, shape[-1:])
+            """,
+            count=1,
+            line=4,
+            message_contains="`b_init`",
+        ),
         Invalid(
             """
             import jax
@@ -505,6 +526,8 @@ class KeyReuse(Rule):
             self._rngs_in_text = "Rngs" in source
             self._key_types_in_text = any(word in source for word in ("PRNGKey", "KeyArray", "Key"))
         for param in (*node.params.params, *node.params.kwonly_params, *node.params.posonly_params):
+            if param.default is not None and initialisers.index(self.context).value(param.default) is not None:
+                frame.interesting = True  # `def dense(rng, W_init=default_init)`: W_init takes a key
             if param.annotation is None:
                 continue
             annotation = param.annotation.annotation
@@ -549,6 +572,16 @@ class KeyReuse(Rule):
         if isinstance(func, cst.Attribute) and func.attr.value in _KEY_METHODS:
             frame.interesting = True  # linen `self.make_rng(...)`
             return
+        if (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Name)
+            and initialisers.index(self.context).field(frame.node, func.attr.value) is not None
+        ):
+            frame.interesting = True  # `self.kernel_init(rng, shape)`: a field holding an initialiser
+            return
+        if isinstance(func, cst.Name) and initialisers.index(self.context).enclosing(frame.node, func.value) is not None:
+            frame.interesting = True  # an enclosing function's initialiser, called in a nested one
+            return
         for arg in node.args:
             # `partial(jax.random.normal, key)`, `jax.tree.map(jax.random.split, ...)`
             value = arg.value
@@ -566,7 +599,7 @@ class KeyReuse(Rule):
         qualname = self.context.qualname(node)
         if qualname is None:
             return False
-        if qualname.startswith((_jax.RANDOM, _jax.NNX)):
+        if qualname.startswith((_jax.RANDOM, _jax.NNX)) or qualname in _jax.INITIALIZER_QUALNAMES:
             return True
         entry = TABLE.function(qualname)
         return entry is not None and (bool(entry.keys) or entry.result in (FRESH, "rngs"))

@@ -243,3 +243,43 @@ def test_runtime_nnx_rngs_stream_folds_and_never_consumes() -> None:
         b = rngs.params()
         assert not bool(jax.numpy.all(jax.random.key_data(a) == jax.random.key_data(b)))
     assert lib.Library().function("flax.nnx.Rngs").effect == lib.FOLDS  # type: ignore[union-attr]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("module_name", ["jax.nn.initializers", "flax.linen.initializers", "flax.nnx.initializers"])
+def test_runtime_initialisers_consume_or_ignore_their_key_as_the_table_says(module_name: str) -> None:
+    jax = pytest.importorskip("jax")
+    from jax.errors import KeyReuseError
+
+    if module_name.startswith("flax"):
+        pytest.importorskip("flax")
+    head, _, attribute = module_name.rpartition(".")
+    module = getattr(__import__(head, fromlist=[attribute]), attribute)
+    table = lib.Library()
+
+    def reused(initialiser, shape=(4, 4)) -> bool:
+        key = jax.random.key(0)
+        with jax.debug_key_reuse(True):
+            try:
+                initialiser(key, shape)
+                initialiser(key, shape)
+            except KeyReuseError:
+                return True
+        return False
+
+    arguments = {"constant": (0.5,), "variance_scaling": (1.0, "fan_in", "normal")}
+    # The table's names are the public ones; Flax's nnx module lives at flax.nnx.nn.initializers.
+    for name in lib.RANDOM_INITIALIZER_FACTORIES + lib.CONSTANT_INITIALIZER_FACTORIES:
+        factory = getattr(module, name, None)
+        if factory is None:
+            assert name in ("zeros_init", "ones_init") and module_name == "jax.nn.initializers", name
+            continue
+        shape = (3, 3, 4, 4) if name == "delta_orthogonal" else (4, 4)
+        entry = table.function(f"{module_name}.{name}()")
+        assert entry is not None and entry.keys == (0,), name
+        expected = entry.effect == lib.CONSUMES
+        assert reused(factory(*arguments.get(name, ())), shape) == expected, name
+    for name in lib.CONSTANT_INITIALIZERS:
+        entry = table.function(f"{module_name}.{name}")
+        assert entry is not None and entry.effect == lib.READS, name
+        assert not reused(getattr(module, name)), name

@@ -156,12 +156,16 @@ def train(
     for number in range(first + 1, last + 1):
         phase = "first step (compile)" if number == first + 1 else "steps"
         with timings.phase(phase):
+            # Taken before the step: an eager step marks the keys it uses
+            # as it goes, so after an error the state shows more than it got.
+            used = consumed_paths(state)
             try:
                 result = training.step(state)
             except jax.errors.KeyReuseError as error:
                 # Where the checker fired, for the report to name the key's path.
                 error.prnglint_step = number  # type: ignore[attr-defined]
                 error.prnglint_state = state  # type: ignore[attr-defined]
+                error.prnglint_consumed = used  # type: ignore[attr-defined]
                 raise
             if number == first + 1:
                 check_step_result(result, state)
@@ -625,9 +629,9 @@ def locate_reused_keys(training: Any, error: BaseException) -> dict[str, Any]:
         # init itself drew twice from one key: no state yet, but the line.
         return {"step": None, "kind": "init", "paths": [], "where": user_frame(error)}
     leaves, treedef = jax.tree_util.tree_flatten_with_path(state)
-    consumed = [
-        jax.tree_util.keystr(path) for path, leaf in leaves if is_typed_key(leaf) and np.any(getattr(leaf, "_consumed", False))
-    ]
+    consumed = getattr(error, "prnglint_consumed", None)
+    if consumed is None:
+        consumed = consumed_paths(state)
     if consumed:
         # Before step 1 only init can have drawn from the state's keys.
         kind = "consumed by init" if number == 1 else "passed consumed"
@@ -728,6 +732,17 @@ def user_frame(error: BaseException) -> str | None:
                 found = f"{frame.filename}:{frame.lineno}"
         current = current.__cause__ or current.__context__
     return found
+
+
+def consumed_paths(state: Any) -> list[str]:
+    """Paths of the typed keys of ``state`` that JAX's checker marks consumed (drawn from already)."""
+    if not any(np.any(getattr(leaf, "_consumed", False)) for leaf in jax.tree_util.tree_leaves(state)):
+        return []
+    return [
+        jax.tree_util.keystr(path)
+        for path, leaf in jax.tree_util.tree_flatten_with_path(state)[0]
+        if is_typed_key(leaf) and np.any(getattr(leaf, "_consumed", False))
+    ]
 
 
 def contrasts_paths(state: Any) -> list[Any]:

@@ -47,6 +47,9 @@ PATTERNS = [
     ("a typed dropout key returned unchanged", "nnx", "frozen-dropout-key-nnx", "good-keyed-dropout-nnx", {"no-key-reuse", "keys-advance"}),
     ("a legacy dropout key returned unchanged", "plain", "frozen-legacy-dropout-key", "good-legacy", {"keys-advance"}),
     ("a legacy dropout key returned unchanged", "equinox", "frozen-legacy-dropout-key-equinox", "good-legacy-equinox", {"keys-advance"}),
+    # The same two with a step that is not jitted: the proof compares states, eager or jitted.
+    ("a typed dropout key returned unchanged", "plain", "frozen-dropout-key-eager", "good-plain", {"no-key-reuse", "keys-advance"}),
+    ("a legacy dropout key returned unchanged", "plain", "frozen-legacy-dropout-key-eager", "good-legacy", {"keys-advance"}),
 ]
 
 # Target in trainings/ (module:factory) -> the name it reports under.
@@ -86,6 +89,8 @@ TARGETS = {
     "frozen_legacy:make_training": "frozen-legacy-dropout-key",
     "legacy_eqx:make_frozen": "frozen-legacy-dropout-key-equinox",
     "legacy_eqx:make_good": "good-legacy-equinox",
+    "frozen_eager:typed": "frozen-dropout-key-eager",
+    "frozen_eager:legacy": "frozen-legacy-dropout-key-eager",
     "init_reuse:eager": "init-draws-from-a-returned-key-eager",
     "init_reuse:jitted": "init-draws-from-a-returned-key-jitted",
     "init_reuse:twice": "init-draws-twice-from-one-key",
@@ -263,7 +268,7 @@ def test_a_python_counter_folded_into_a_kept_key_also_leaves_the_key_frozen(diag
     assert found["keys-advance"]["details"]["frozen"] == [{"path": "['drop_key']", "step": 1}]
 
 
-@pytest.mark.parametrize("training", ["frozen-dropout-key-equinox", "frozen-dropout-key-nnx"])
+@pytest.mark.parametrize("training", ["frozen-dropout-key-equinox", "frozen-dropout-key-nnx", "frozen-dropout-key-eager"])
 def test_a_typed_dropout_key_returned_unchanged_is_named_by_its_state_path(diagnosed: dict[str, Any], training: str) -> None:
     found = scenarios(diagnosed, training)
     assert {"no-key-reuse", "keys-advance"} <= failed(diagnosed, training)
@@ -271,7 +276,7 @@ def test_a_typed_dropout_key_returned_unchanged_is_named_by_its_state_path(diagn
     assert "state['drop_key'] is the same after step 1 as before it" in found["keys-advance"]["reason"]
 
 
-@pytest.mark.parametrize("training", ["frozen-legacy-dropout-key", "frozen-legacy-dropout-key-equinox"])
+@pytest.mark.parametrize("training", ["frozen-legacy-dropout-key", "frozen-legacy-dropout-key-equinox", "frozen-legacy-dropout-key-eager"])
 def test_a_legacy_dropout_key_returned_unchanged_fails_only_the_keys_proof(diagnosed: dict[str, Any], training: str) -> None:
     # JAX's checker cannot see legacy keys: this is the case that used to pass.
     assert failed(diagnosed, training) == {"keys-advance"}

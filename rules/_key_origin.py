@@ -40,6 +40,23 @@ RNGS_ANNOTATIONS = frozenset({_jax.RNGS})
 
 Scope = cst.Module | cst.FunctionDef | cst.ClassDef | cst.Lambda
 _NESTED_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+# Every node class `ScopeKeys._collect` looks at.
+_BINDING_TYPES = frozenset(
+    {
+        cst.Assign,
+        cst.AnnAssign,
+        cst.NamedExpr,
+        cst.For,
+        cst.CompFor,
+        cst.AugAssign,
+        cst.WithItem,
+        cst.FunctionDef,
+        cst.ClassDef,
+        cst.ExceptHandler,
+        cst.Import,
+        cst.ImportFrom,
+    }
+)
 _NOT_KEY = object()  # a binding known not to be a key
 _KEY = object()  # a binding that is a key whatever the other names hold
 
@@ -217,6 +234,9 @@ class ScopeKeys:
                 else:
                     self._neutral.add(name)
         for node in iter_scope(scope):
+            if type(node) not in _BINDING_TYPES:
+                # Most nodes bind nothing; a set of exact classes says so faster than ABC `isinstance` checks.
+                continue
             if isinstance(node, cst.Assign):
                 for target in node.targets:
                     self._bind_target(target.target, node.value)

@@ -308,11 +308,12 @@ class KeyParameterOverwritten(Rule):
         while stack:
             scope, _ = stack.pop()
             for inner in iter_scope(scope):
-                if isinstance(inner, cst.FunctionDef):
+                kind = type(inner)  # libcst's classes are ABCs: `isinstance` is slow to say no
+                if kind is cst.FunctionDef:
                     owner = scope if isinstance(scope, cst.ClassDef) else None
                     stack.append((inner, owner))
-                    yield from self._rebindings(inner, owner)
-                elif isinstance(inner, cst.ClassDef):
+                    yield from self._rebindings(inner, owner)  # type: ignore[arg-type]
+                elif kind is cst.ClassDef:
                     stack.append((inner, None))
 
     def _rebindings(self, function: cst.FunctionDef, owner: cst.ClassDef | None):
@@ -334,7 +335,7 @@ class KeyParameterOverwritten(Rule):
         pending = {p.name.value: p for p in params}
         # Parameters already read, whose variable still holds the caller's key (or one derived from it).
         used: set[str] = set()
-        local = _locals_of(function)
+        local: set[str] | None = None  # the function's own names, gathered only when a rebinding needs them
         for statement, line in statements:
             if not pending:
                 return
@@ -351,6 +352,10 @@ class KeyParameterOverwritten(Rule):
                     del pending[name]
                     continue
                 param = pending.pop(name)
+                if not _jax.produces_key(value, self.context):
+                    continue
+                if local is None:
+                    local = _locals_of(function)
                 if self._constant_key(value, local):
                     yield _Candidate(function, param, statement, line, value, owner, after_use=name in used)
 
@@ -461,20 +466,26 @@ def _bound_in(nodes: Iterable[cst.CSTNode]) -> set[str]:
     """Names bound by `nodes` (assignments, loop targets, `with ... as`, defs)."""
     found: set[str] = set()
     for node in nodes:
-        if isinstance(node, cst.Assign):
-            for target in node.targets:
+        kind = type(node)
+        if kind not in _BINDERS:
+            # Most nodes bind nothing; a set of exact classes says so faster than ABC `isinstance` checks.
+            continue
+        if kind is cst.Assign:
+            for target in node.targets:  # type: ignore[attr-defined]
                 found.update(bound_names(target.target))
-        elif isinstance(node, cst.AnnAssign | cst.AugAssign):
-            found.update(bound_names(node.target))
-        elif isinstance(node, cst.For | cst.CompFor):
-            found.update(bound_names(node.target))
-        elif isinstance(node, cst.NamedExpr):
-            found.update(bound_names(node.target))
-        elif isinstance(node, cst.WithItem) and node.asname is not None:
-            found.update(bound_names(node.asname.name))
-        elif isinstance(node, cst.FunctionDef | cst.ClassDef):
-            found.add(node.name.value)
+        elif kind in (cst.AnnAssign, cst.AugAssign, cst.For, cst.CompFor, cst.NamedExpr):
+            found.update(bound_names(node.target))  # type: ignore[attr-defined]
+        elif kind is cst.WithItem:
+            if node.asname is not None:  # type: ignore[attr-defined]
+                found.update(bound_names(node.asname.name))  # type: ignore[attr-defined]
+        else:
+            found.add(node.name.value)  # type: ignore[attr-defined]
     return found
+
+
+_BINDERS = frozenset(
+    {cst.Assign, cst.AnnAssign, cst.AugAssign, cst.For, cst.CompFor, cst.NamedExpr, cst.WithItem, cst.FunctionDef, cst.ClassDef}
+)
 
 
 def _is_constant(node: cst.BaseExpression, local: set[str], context: FileContext) -> bool:

@@ -37,6 +37,8 @@ _WRAPPERS = frozenset(
 _MATERIALIZERS = frozenset({"list", "tuple", "set", "frozenset", "dict", "sorted"})
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 Loop = cst.For | cst.While | cst.ListComp | cst.SetComp | cst.DictComp | cst.GeneratorExp
+_SCOPE_TYPES = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
+_LOOP_TYPES = frozenset({cst.For, cst.While, *_COMPREHENSIONS})
 
 
 class LateBoundKey(Rule):
@@ -230,9 +232,11 @@ class LateBoundKey(Rule):
             scope = stack.pop()
             keys: ScopeKeys | None = None
             for inner in iter_scope(scope):
-                if isinstance(inner, cst.FunctionDef | cst.ClassDef | cst.Lambda):
+                # Exact classes in sets: libcst's node classes are ABCs, whose `isinstance` is slow to say no.
+                kind = type(inner)
+                if kind in _SCOPE_TYPES:
                     stack.append(inner)
-                elif isinstance(inner, (cst.For, cst.While, *_COMPREHENSIONS)):
+                elif kind in _LOOP_TYPES:
                     if keys is None:
                         keys = ScopeKeys(scope, self.context)  # type: ignore[arg-type]
                     if keys.keys or keys.rngs:

@@ -42,7 +42,7 @@ from prnglint.manifest import rule_url
 from prnglint.prefilter import rules_that_may_fire, words_occur
 from prnglint.source import SourceFile, line_offsets, parse_problem, quiet_compile, size_problem, split_lines
 from prnglint.suppress import Suppressions
-from prnglint.tree import _CHILD_FIELDS, LAYOUT, NODE_TYPES, _child_fields, is_node
+from prnglint.tree import _CHILD_FIELDS, LAYOUT, NODE_TYPES, _child_fields, forget, is_node
 
 if TYPE_CHECKING:
     from prnglint.registry import AnyRule
@@ -580,8 +580,11 @@ def lint_source(
     `rules` may be rule classes or their `RuleInfo` facts. `parsed`, when
     given, is `source`'s module, parsed by the caller.
     """
-    with deep_recursion():
-        return _lint_source(source, rules, options, apply_suppressions=apply_suppressions, prefilter=prefilter, parsed=parsed)
+    try:
+        with deep_recursion():
+            return _lint_source(source, rules, options, apply_suppressions=apply_suppressions, prefilter=prefilter, parsed=parsed)
+    finally:
+        forget()
 
 
 # Python 3.11 and later run nested calls of Python functions without using the C

@@ -139,6 +139,27 @@ def code_children(node: cst.CSTNode) -> list[cst.CSTNode]:
     return found
 
 
+_MEMOS: list[dict[Any, Any]] = []
+
+
+def file_memo() -> dict[Any, Any]:
+    """A cache for facts that depend only on a node's subtree, emptied by `forget` after each file.
+
+    Several rules walk the same scopes of one tree; the first walk can keep
+    what it found for the next. Entries hold their nodes, so a cached answer
+    is always about the node it is keyed by; `forget` only frees the memory.
+    """
+    memo: dict[Any, Any] = {}
+    _MEMOS.append(memo)
+    return memo
+
+
+def forget() -> None:
+    """Empty every `file_memo` (the engine calls this when it has linted a file)."""
+    for memo in _MEMOS:
+        memo.clear()
+
+
 def is_node(value: object) -> bool:
     """`isinstance(value, cst.CSTNode)`, remembering node classes first met here (libcst's are ABCs: slow to ask)."""
     kind = type(value)

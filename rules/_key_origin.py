@@ -20,7 +20,7 @@ import libcst as cst
 
 from prnglint.engine import FileContext
 from prnglint.rules import _jax
-from prnglint.tree import code_children
+from prnglint.tree import code_children, file_memo
 
 # Annotations whose library declares them to be PRNG keys (or `nnx.Rngs`).
 KEY_ANNOTATIONS = frozenset(
@@ -68,11 +68,19 @@ def iter_scope(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     defaults and bases belong to this scope) but their bodies are not entered.
     Comprehensions count as part of the scope that contains them.
     """
-    stack: list[cst.CSTNode] = list(reversed(_children_in_scope(node, top=True)))
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(reversed(_children_in_scope(current, top=False)))
+    found = _SCOPE_NODES.get(node)
+    if found is None:
+        # PRN007, PRN011 and the key-origin analysis walk the same scopes: walk each once per file.
+        found = _SCOPE_NODES[node] = []
+        stack: list[cst.CSTNode] = list(reversed(_children_in_scope(node, top=True)))
+        while stack:
+            current = stack.pop()
+            found.append(current)
+            stack.extend(reversed(_children_in_scope(current, top=False)))
+    return iter(found)
+
+
+_SCOPE_NODES: dict[cst.CSTNode, list[cst.CSTNode]] = file_memo()
 
 
 def _children_in_scope(node: cst.CSTNode, *, top: bool) -> list[cst.CSTNode]:

@@ -8,7 +8,7 @@ from prnglint.diagnostics import Applicability
 from prnglint.engine import FixSpec, Invalid, Replace, Rule, Valid
 from prnglint.rules import _jax
 from prnglint.rules._key_origin import ScopeKeys, bound_names, every_param, iter_scope, names_read
-from prnglint.tree import children
+from prnglint.tree import children, code_children
 
 # Methods that keep their argument: a closure passed to one outlives the iteration.
 _STORING_METHODS = frozenset({"append", "appendleft", "extend", "insert", "add", "setdefault", "put", "put_nowait"})
@@ -246,7 +246,7 @@ class LateBoundKey(Rule):
 
     def _loop(self, loop: Loop, keys: ScopeKeys) -> None:
         rebound = _bound_in(loop) & (keys.keys | keys.rngs)
-        if not rebound:
+        if not rebound or not _has_closure(loop):
             return
         parents = _parents(loop)
         for closure in parents:
@@ -385,6 +385,18 @@ class _MaterializedGenerators(cst.CSTVisitor):
             and isinstance(node.args[0].value, cst.GeneratorExp)
         ):
             self.found.add(id(node.args[0].value))
+
+
+def _has_closure(loop: cst.CSTNode) -> bool:
+    """True if a `lambda` or `def` lies anywhere in the loop (layout, skipped here, holds neither)."""
+    stack: list[cst.CSTNode] = [loop]
+    while stack:
+        node = stack.pop()
+        for child in code_children(node):
+            if type(child) is cst.Lambda or type(child) is cst.FunctionDef:
+                return True
+            stack.append(child)
+    return False
 
 
 def _parents(loop: cst.CSTNode) -> dict[cst.CSTNode, cst.CSTNode]:

@@ -34,6 +34,7 @@ from prnglint.engine import FileContext
 from prnglint.rules.key_reuse.flow import Finding
 from prnglint.rules.key_reuse.graph import literal_of, target_names
 from prnglint.rules.key_reuse.ir import Use
+from prnglint.tree import children as child_nodes
 
 PERMUTATION = "jax.random.permutation"
 _COMPARISONS = frozenset(
@@ -361,7 +362,7 @@ class IntentFinder:
                 label = self._comparison_label(node, receiver)
                 if label is not None:
                     facts.sinks.append(_Sink(node, label, _names(node)))
-            children = list(node.children)
+            children = child_nodes(node)
             for child in children:
                 facts.parents[id(child)] = node
             stack.extend(reversed(children))
@@ -547,7 +548,7 @@ def _names(node: cst.CSTNode) -> frozenset[str]:
             if item.attr.value not in _SHAPE_ATTRIBUTES:
                 stack.append(item.value)
             continue
-        stack.extend(item.children)
+        stack.extend(child_nodes(item))
     return frozenset(found)
 
 

@@ -17,7 +17,7 @@ import pytest
 from prnglint import engine
 from prnglint.engine import example_code
 from prnglint.registry import all_rules
-from prnglint.tree import LAYOUT, children, code_children
+from prnglint.tree import LAYOUT, children, code_children, forget
 
 NODE_TYPES = sorted(
     name for name, value in vars(cst).items() if isinstance(value, type) and issubclass(value, cst.CSTNode)
@@ -224,3 +224,36 @@ def test_layout_nodes_hold_no_names_calls_or_statements() -> None:
                 inner.extend(below.children)
         stack.extend(node.children)
     assert layout_seen > 100
+
+
+# --- Per-file memos: the same answers as a fresh walk, and nothing kept after the file ---
+
+
+def test_scope_walk_memo_gives_a_fresh_walks_answer_and_is_emptied_after_each_file() -> None:
+    from prnglint.diagnostics import Diagnostic  # noqa: F401 - the engine's types load first
+    from prnglint.engine import lint_source
+    from prnglint.rules import _key_origin
+    from prnglint.source import SourceFile
+
+    code = SYNTAX["async and decorators"] + SYNTAX["comprehensions"] + "def g(key):\n    for k in jax.random.split(key, 3):\n        f(lambda: k)\n"
+    module = cst.parse_module(code)
+    scopes = [module, *[n for n in _all_nodes(module) if isinstance(n, cst.FunctionDef | cst.Lambda | cst.ClassDef)]]
+    first = [list(_key_origin.iter_scope(scope)) for scope in scopes]
+    remembered = [list(_key_origin.iter_scope(scope)) for scope in scopes]
+    assert _key_origin._SCOPE_NODES
+    forget()
+    fresh = [list(_key_origin.iter_scope(scope)) for scope in scopes]
+    ids = lambda table: [[id(n) for n in nodes] for nodes in table]  # noqa: E731
+    assert ids(first) == ids(remembered) == ids(fresh)
+    assert all(type(n) not in LAYOUT for nodes in fresh for n in nodes)
+    lint_source(SourceFile("m.py", "import jax\n" + code), all_rules())
+    assert not _key_origin._SCOPE_NODES
+
+
+def _all_nodes(root: cst.CSTNode) -> list[cst.CSTNode]:
+    found, stack = [], [root]
+    while stack:
+        node = stack.pop()
+        found.append(node)
+        stack.extend(node.children)
+    return found

@@ -71,12 +71,14 @@ def iter_scope(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     found = _SCOPE_NODES.get(node)
     if found is None:
         # PRN007, PRN011 and the key-origin analysis walk the same scopes: walk each once per file.
-        found = _SCOPE_NODES[node] = []
+        found = []
         stack: list[cst.CSTNode] = list(reversed(_children_in_scope(node, top=True)))
         while stack:
             current = stack.pop()
             found.append(current)
             stack.extend(reversed(_children_in_scope(current, top=False)))
+        # Kept only once complete, so that no reader ever sees half a walk.
+        _SCOPE_NODES[node] = found
     return iter(found)
 
 

@@ -654,8 +654,12 @@ def locate_reused_keys(training: Any, error: BaseException) -> dict[str, Any]:
     return {"step": number, "kind": "consumed twice in one step", "paths": reused}
 
 
-def reuse_across_init(training: Any, seed: int) -> dict[str, Any] | None:
-    """A key that ``init`` draws from and returns in the state, for ``step`` to draw from again; None if there is none.
+def reuse_across_init(training: Any, seed: int) -> dict[str, Any]:
+    """A key that ``init`` draws from and returns in the state, for ``step`` to draw from again.
+
+    The result's ``across_init`` is True when there is one (with the
+    ``error`` and ``location`` the report shows), "no reuse" when the trace
+    shows none, or why the check could not be made.
 
     JAX's checker marks such a key consumed when ``init`` runs eagerly, but
     not when a jitted ``init`` made the key inside (a half of a split it also
@@ -670,12 +674,13 @@ def reuse_across_init(training: Any, seed: int) -> dict[str, Any] | None:
     """
     try:
         shapes = jax.eval_shape(training.init, seed)
-    except Exception:  # init is not traceable (host code); no verdict
-        return None
+    except Exception as error:  # init is not traceable (host code); no verdict
+        return {"across_init": f"not checked: init(seed) cannot be traced ({contrasts.describe_error(error)})"}
     leaves, _ = jax.tree_util.tree_flatten_with_path(shapes)
     typed = [index for index, (_, leaf) in enumerate(leaves) if jnp.issubdtype(leaf.dtype, jax.dtypes.prng_key)]
     if not typed:
-        return None
+        return {"across_init": "not checked: the state holds no typed keys"}
+    why_not: list[str] = []
 
     def first_step(seed: Any, fresh: int | None = None) -> Any:
         state = training.init(seed)
@@ -691,18 +696,22 @@ def reuse_across_init(training: Any, seed: int) -> dict[str, Any] | None:
                 jax.jit(lambda seed: first_step(seed, fresh)).trace(seed)
             except jax.errors.KeyReuseError:
                 return True
-            except Exception:  # not traceable as one program; no verdict
+            except Exception as error:  # not traceable as one program; no verdict
+                why_not.append(contrasts.describe_error(error))
                 return None
         return False
 
-    if not reuses(None):
-        return None
+    found = reuses(None)
+    if found is None:
+        return {"across_init": f"not checked: step(init(seed)) cannot be traced as one program ({why_not[0]})"}
+    if not found:
+        return {"across_init": "no reuse"}
     paths = [jax.tree_util.keystr(leaves[index][0]) for index in typed if reuses(index) is False]
-    if not paths:
-        return None
     return {
         "error": "KeyReuseError: step(init(seed)) traced as one program draws twice from one key",
-        "location": {"step": 1, "kind": "consumed by init", "paths": paths},
+        # No single key of the state explains it: a jitted function inside
+        # init or step returns a key it drew from, or several keys are reused.
+        "location": {"step": 1, "kind": "consumed by init" if paths else "inlined", "paths": paths},
         "across_init": True,
     }
 
@@ -865,9 +874,7 @@ def primary(job: dict[str, Any], emit: Emit, show_progress: bool) -> dict[str, A
     checkpoints.close()
     if result["no_reuse"]["checked"] and reuse_error is None:
         with timings.phase("key reuse across init"):
-            across = reuse_across_init(training, seed)
-        if across is not None:
-            result["no_reuse"].update(across)
+            result["no_reuse"].update(reuse_across_init(training, seed))
     result["timings"] = timings.rounded()
     return result
 

@@ -194,6 +194,12 @@ def diagnose_reuse(location: dict[str, Any] | None) -> str | None:
         where = f" (the second draw: {location['where']})" if location.get("where") else ""
         return f"init(seed) reuses a key: it draws twice from one key before the first step{where}; split it once per use"
     paths = ", ".join(state_path(path) for path in location.get("paths", []))
+    if location.get("kind") == "inlined":
+        return (
+            "with jit inlined, step(init(seed)) draws twice from one key that no single key of the state explains: "
+            "a jitted function returns a key it drew from (JAX's checker counts a compiled function's output keys "
+            "as fresh) and its caller draws from it again, or several keys of the state are reused"
+        )
     if location.get("kind") == "consumed by init" and paths:
         return (
             f"init(seed) draws from {paths} and returns it in the state, so step 1 draws from a used key again "
@@ -303,7 +309,10 @@ def judge_single(subject: str, primary: dict[str, Any], replica: dict[str, Any],
     typed = primary.get("typed_keys", 0)
     clean = reuse["error"] is None
     evidence = f"init + {n} steps + save under jax.debug_key_reuse(True): " + ("no KeyReuseError" if clean else reuse["error"])
-    if reuse.get("across_init"):
+    across = reuse.get("across_init")
+    if isinstance(across, str):
+        evidence += f"; step(init(seed)) traced as one program with jit inlined: {across}"
+    elif across:
         # The run itself passed the checker; the trace with jit inlined did not.
         evidence = (
             f"init + {n} steps + save under jax.debug_key_reuse(True): no KeyReuseError; step(init(seed)) traced as one "

@@ -295,6 +295,14 @@ def test_a_key_init_draws_from_and_returns_is_named_by_its_state_path(diagnosed:
     assert reuse["diagnosis"].startswith("init(seed) draws from state['drop_key'] and returns it in the state, so step 1")
 
 
+def test_the_reuse_proof_says_whether_init_and_the_first_step_were_checked_as_one_program(diagnosed: dict[str, Any]) -> None:
+    clean = scenarios(diagnosed, "good-nnx")["no-key-reuse"]
+    assert clean["passed"] and clean["evidence"].endswith("step(init(seed)) traced as one program with jit inlined: no reuse")
+    # A step that reads a value on the host cannot be traced: said, not passed over.
+    host = scenarios(diagnosed, "numpy-seeded-batches-equinox")["no-key-reuse"]
+    assert host["passed"] and "not checked: step(init(seed)) cannot be traced as one program (ConcretizationTypeError" in host["evidence"]
+
+
 def test_a_key_drawn_twice_inside_init_is_named_by_its_line(diagnosed: dict[str, Any]) -> None:
     assert failed(diagnosed, "init-draws-twice-from-one-key") == {"no-key-reuse"}
     reuse = scenarios(diagnosed, "init-draws-twice-from-one-key")["no-key-reuse"]

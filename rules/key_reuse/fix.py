@@ -30,8 +30,9 @@ split(key)`) only when the key is certainly dead after its last use:
 
 - a key read from an enclosing scope is never rebound, since assigning it
   would make it local to the function;
-- a name of a module's top level is always rebound: the module's functions
-  and its importers may read it;
+- a name of a module's top level is rebound only if the module names it
+  again after the first use, or in a function or class (importers then see
+  the key they saw before);
 - a parameter or local of a function is left alone only if the analysis'
   graph has no operation on it after the last use (its liveness also covers
   the back edge of any loop around the uses), and the function's text names
@@ -40,6 +41,15 @@ split(key)`) only when the key is certainly dead after its last use:
   there on. The second check catches reads the graph does not record
   (`return key`, `key.shape`, an f-string); when in doubt, the key is
   rebound.
+
+A rebinding that code outside the rewritten lines can see (`return key`
+after the uses, a later `print(key)`, a nested function that reads it)
+changes the key that code sees, so such a fix is unsafe, and its message
+names the read (`loop_fix.later_reader`). A rebinding only the rewritten
+uses see again (the next turn of a loop around them) keeps the fix safe.
+
+Loops. A key consumed on every iteration of a `for`/`while` loop gets the
+fix of `loop_fix` instead, which covers every use in the loop body.
 """
 
 from __future__ import annotations
@@ -54,7 +64,7 @@ from prnglint.engine import FixSpec, InsertStatementBefore, NodeEdit, Replace
 from prnglint.rules._keyfix import MAX_LINE, names_after_targets, numbered_names
 from prnglint.rules.key_reuse.flow import Finding
 from prnglint.rules.key_reuse.ir import Effect, Graph, Use
-from prnglint.rules.key_reuse.loop_fix import LoopFixContext, plan_loop_fixes
+from prnglint.rules.key_reuse.loop_fix import LoopFixContext, describe_reader, later_reader, plan_loop_fixes
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Builtins that read a function's locals without naming them.
@@ -94,6 +104,7 @@ def plan_fixes(
             taken = set(_IDENTIFIER.findall(code()))
         return taken
 
+    line = loops.line if loops is not None else None
     covered: set[int] = set()
     if loops is not None:
         for planned in plan_loop_fixes(findings, graph, loops, names_in_use, _applicability):
@@ -119,6 +130,17 @@ def plan_fixes(
         taken = names_in_use()
         path = first.path
         rebind = _rebinds(path, uses, graph, death)
+        if rebind:
+            # Rebinding changes the key that every later reader of the name sees.
+            reader = later_reader(graph.node, first.anchor, path, {id(use.node) for use in uses})  # type: ignore[arg-type]
+            if reader is None and isinstance(graph.node, cst.Module):
+                rebind = False  # nothing in the module reads it again; importers see the key they saw before
+            elif reader is not None and line is not None:
+                applicability = Applicability.UNSAFE
+                why = (
+                    f"unsafe: the split rebinds `{path}`, so {describe_reader(reader, line)} would see another key "
+                    f"than it sees now"
+                ) + (f"; {why[len('unsafe: '):]}" if why else "")
         names = _names_after_targets(path, uses, taken)
         statement = _split_statement(split, path, rebind, names) if names is not None else ""
         if names is None or column(first.anchor) + len(statement) > MAX_LINE:  # type: ignore[arg-type]
@@ -191,7 +213,7 @@ def _names_after_targets(path: str, uses: list[Use], taken: set[str]) -> list[st
 
 
 def _rebinds(path: str, uses: list[Use], graph: Graph, death: Mapping[str, int]) -> bool:
-    """Whether the split must rebind the key as well (see the module docs)."""
+    """Whether the split must rebind the key as well (see the module docs; `plan_fixes` refines a module's case)."""
     if isinstance(graph.node, cst.Module):
         return True
     if not _is_local(path, graph):

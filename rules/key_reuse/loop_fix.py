@@ -176,7 +176,7 @@ def _plan(
     # A key of an enclosing scope cannot be rebound (that would make it local); a
     # module's own name can, but its functions and importers may read it at any time.
     rebindable = module or path in graph.params or (path in graph.bound and path not in graph.declared)
-    reader = None if module else _later_reader(graph.node, enclosing[0] if enclosing else loop, path, rewritten)
+    reader = None if module else later_reader(graph.node, anchor, path, rewritten)
     index = _index_name(loop, path, context) if not enclosing and not split_outside else None
     names_taken = taken()
     if rebindable and not module and reader is None:
@@ -186,10 +186,9 @@ def _plan(
     elif rebindable:
         form = "split"
         how = Applicability.UNSAFE
-        where = "any code of the module" if module else _describe_reader(reader, context)
+        where = "any code of the module" if module else describe_reader(reader, context.line)
         why = (
-            f"unsafe: the split rebinds `{path}`, so {where} would see the key the loop advanced "
-            f"instead of the one it sees now"
+            f"unsafe: the split rebinds `{path}`, so {where} would see another key than it sees now"
         ) + (f"; {why[len('unsafe: '):]}" if why else "")
     else:
         return None
@@ -266,21 +265,26 @@ def _enclosing_loops(root: cst.CSTNode, loop: cst.CSTNode) -> list[cst.CSTNode] 
     return None
 
 
-def _later_reader(root: cst.CSTNode, outermost: cst.CSTNode, path: str, rewritten: set[int]) -> cst.CSTNode | None:
-    """A node that may read the name `path` after a statement at the top of the loop body runs.
+def later_reader(root: cst.CSTNode, statement: cst.CSTNode, path: str, rewritten: set[int]) -> cst.CSTNode | None:
+    """A node of `root` that may read the name `path` after `statement` (where a fix rebinds it) runs.
 
-    That is any mention of the name (other than the rewritten uses) from the
-    start of the outermost loop's repeated part on, in source order (a
-    `for`'s body, a `while`'s test: what an earlier iteration's statement
-    runs before), and any mention or `locals()`-like call in a nested
-    function, lambda or class, which may run at any time.
+    That is any mention of the name (other than the `rewritten` uses) from
+    `statement` on in source order or, when loops enclose `statement`, from
+    the start of the outermost one's repeated part on (a `for`'s body, a
+    `while`'s test: what the next iteration runs before reaching it again);
+    and any mention or `locals()`-like call in a nested function, lambda or
+    class, which may run at any time. Assigning the name is not a read.
     """
+    enclosing = _enclosing_loops(root, statement) or []
+    start = statement
+    if enclosing:
+        outermost = enclosing[0]
+        start = outermost.body if isinstance(outermost, cst.For) else outermost.test  # type: ignore[attr-defined]
+    return _reader_from(root, start, path, rewritten)
+
+
+def _reader_from(root: cst.CSTNode, start: cst.CSTNode, path: str, rewritten: set[int]) -> cst.CSTNode | None:
     counting = False
-    if isinstance(outermost, cst.For):
-        start: cst.CSTNode = outermost.body
-    else:
-        assert isinstance(outermost, cst.While)
-        start = outermost.test
     stack: list[tuple[cst.CSTNode, bool]] = [(root, False)]
     while stack:
         node, deferred = stack.pop()
@@ -324,12 +328,13 @@ def _read_parts(target: cst.CSTNode) -> list[cst.CSTNode]:
     return [target]
 
 
-def _describe_reader(reader: cst.CSTNode | None, context: LoopFixContext) -> str:
+def describe_reader(reader: cst.CSTNode | None, line: Callable[[cst.CSTNode], int]) -> str:
+    """How a message names the code that would see another key: `the read on line 12`."""
     if reader is None:
-        return "code outside the loop"
+        return "code outside the rewritten lines"
     if isinstance(reader, cst.Name) and reader.value in _INTROSPECTION:
-        return f"`{reader.value}()` on line {context.line(reader)}"
-    return f"the read on line {context.line(reader)}"
+        return f"`{reader.value}()` on line {line(reader)}"
+    return f"the read on line {line(reader)}"
 
 
 def _index_name(loop: cst.For | cst.While, path: str, context: LoopFixContext) -> str | None:

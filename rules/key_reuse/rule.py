@@ -165,8 +165,11 @@ class KeyReuse(Rule):
     also rebinds the key (`key, x_key, noise_key = jax.random.split(key,
     3)`) when anything may read it later: code after the last consumption,
     the next iteration of a loop around them, a nested function, or the
-    rest of a module. A key of an enclosing function is never rebound,
-    since assigning it would make it local.
+    rest of a module that names it again. A key of an enclosing function is
+    never rebound, since assigning it would make it local. A rebinding that
+    code outside the rewritten lines reads (`return x, key` after the uses,
+    a later `print(key)`) changes the key that code sees, so that fix is
+    unsafe and its message names the read.
 
     This changes the random numbers drawn, which is the point: the old draws
     were wrong. The fix is safe only when every use it rewrites is a certain

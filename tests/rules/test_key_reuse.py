@@ -185,7 +185,7 @@ def test_fixes_parse_and_remove_the_findings_they_fix(case: Case) -> None:
     for fix in fixes:
         # A fix is safe only when it is sure of every use it rewrites; otherwise it says why.
         assert fix.applicability is Applicability.SAFE or re.search(
-            r"not known to draw|would see the key the loop advanced", fix.message
+            r"not known to draw|would see another key", fix.message
         ), fix.message
     fixed = _fixed_text(case.text, diagnostics)
     cst.parse_module(fixed)
@@ -269,13 +269,21 @@ def test_fix_rebinds_the_key_only_when_something_may_read_it_later(later: str, r
     inserted = diagnostic.fix.edits[0].content.strip()
     expected = "key, a_key, b_key = jax.random.split(key, 3)" if rebinds else "a_key, b_key = jax.random.split(key)"
     assert inserted == expected
+    # The later code would see another key than before: a rebinding fix is never safe.
+    assert (diagnostic.fix.applicability is Applicability.UNSAFE) == rebinds
+    if rebinds:
+        assert "would see another key than it sees now" in diagnostic.fix.message
 
 
-def test_fix_rebinds_a_module_level_key_and_never_an_enclosing_functions_key() -> None:
+def test_fix_rebinds_a_module_level_key_only_if_the_module_reads_it_again_and_never_an_enclosing_functions_key() -> None:
     module = "import jax\n\nkey = jax.random.key(0)\na = jax.random.normal(key)\nb = jax.random.uniform(key)\n"
     (diagnostic,) = lint(module)
-    assert diagnostic.fix is not None
-    assert diagnostic.fix.edits[0].content.strip() == "key, a_key, b_key = jax.random.split(key, 3)"
+    assert diagnostic.fix is not None and diagnostic.fix.applicability is Applicability.SAFE
+    assert diagnostic.fix.edits[0].content.strip() == "a_key, b_key = jax.random.split(key)"
+    for later in ("print(key)\n", "def f():\n    return key\n"):
+        (diagnostic,) = lint(module + later)
+        assert diagnostic.fix is not None and diagnostic.fix.applicability is Applicability.UNSAFE
+        assert diagnostic.fix.edits[0].content.strip() == "key, a_key, b_key = jax.random.split(key, 3)"
     nested = (
         "import jax\n\n\n"
         "def outer(key):\n"

@@ -272,21 +272,23 @@ def test_fixing_a_generated_program_removes_reuse_and_adds_none(program: _Progra
 
 # --- Generated loops -------------------------------------------------------------
 
-_LOOP_FIX = ("Split `k` at the top of the loop body", "Fold the loop index")
+_KEY_FIX = ("Split `k` at the top of the loop body", "Fold the loop index", "Split `k` once before its first use")
 
 
 class _LoopProgram:
-    """A function whose key `k` is consumed on every iteration of a loop, in the shapes the loop fix handles.
+    """A function that reuses one key `k`, in the shapes the loop fix and the helper fix handle.
 
-    The loop is a `for` over `range` (with or without an index), over
-    `enumerate`, or a `while` with a counter, maybe inside another loop; it
+    Mostly a loop: a `for` over `range` (with or without an index), over
+    `enumerate`, or a `while` with a counter, maybe inside another loop, that
     consumes `k` one to three times (samplers, `split`, helpers of the module
     that draw, by position or keyword), maybe under a flag, maybe after a
-    comment. Around it, `seen.append(key_data(...))` lines observe keys before
-    the loop, in its body after the uses, and after it, and code after the
-    loop may draw from `k` or split it. JAX raises `KeyReuseError` on every such
-    program; the loop fix must make it pass, and a safe fix must leave every
-    observation as it was.
+    comment. Otherwise ("straight") two or three such uses in a row, where
+    the helpers get the same split as `jax.random`. Around them,
+    `seen.append(key_data(k))` lines observe `k` before, between or after the
+    uses, and code after a loop may draw from `k` or split it. JAX raises
+    `KeyReuseError` on every such program; the fix must make it pass, and a
+    safe fix must leave every observation of `k` as it was: the fix changes
+    the keys it hands to the rewritten uses, never the key other code reads.
     """
 
     def __init__(self, seed: int) -> None:
@@ -298,22 +300,24 @@ class _LoopProgram:
         if choose.random() < 0.3:
             lines.append("    seen.append(jax.random.key_data(k))")
         pad = "    "
-        self.nested = choose.random() < 0.3
+        self.shape = choose.choice(("for", "range", "enumerate", "while", "straight"))
+        self.nested = self.shape != "straight" and choose.random() < 0.3
         if self.nested:
             lines.append(f"{pad}for outer in range(2):")
             pad += "    "
-        self.shape = choose.choice(("for", "range", "enumerate", "while"))
-        if self.shape == "while":
+        if self.shape == "straight":
+            pass
+        elif self.shape == "while":
             lines.append(f"{pad}step = 0")
             lines.append(f"{pad}while step < 2:")
         elif self.shape == "enumerate":
             lines.append(f"{pad}for step, scale in enumerate((1.0, 2.0)):")
         else:
             lines.append(f"{pad}for {'step' if self.shape == 'range' else '_'} in range(2):")
-        body = pad + "    "
+        body = pad if self.shape == "straight" else pad + "    "
         if choose.random() < 0.3:
             lines.append(f"{body}# a comment the fix keeps above the first statement")
-        for number in range(choose.randint(1, 3)):
+        for number in range(choose.randint(2 if self.shape == "straight" else 1, 3)):
             use = choose.choice(
                 (
                     "out.append(jax.random.normal(k))",
@@ -322,13 +326,15 @@ class _LoopProgram:
                     *(f"out.append({call.format('k')})" for call in _HELPER_CALLS),
                 )
             )
-            if choose.random() < 0.25:
+            if self.shape != "straight" and choose.random() < 0.25:
                 lines.append(f"{body}if flags[{self.flags}]:")
                 self.flags += 1
                 lines.extend(f"{body}    {line}" for line in use.format(pad="").split("\n"))
             else:
                 lines.extend(f"{body}{line}" for line in use.format(pad="").split("\n"))
-        if choose.random() < 0.3:
+            if self.shape == "straight" and choose.random() < 0.15:
+                lines.append(f"{body}seen.append(jax.random.key_data(k))")
+        if self.shape != "straight" and choose.random() < 0.3:
             lines.append(f"{body}seen.append(jax.random.key_data(k))")
         if self.shape == "while":
             lines.append(f"{body}step += 1")
@@ -342,32 +348,33 @@ class _LoopProgram:
         lines.append("    return out, seen")
         self.text = "\n".join(lines) + "\n"
 
-    def loop_fix(self) -> Any:
-        """The loop fix PRN003 offers for `k` (None if it offers none)."""
-        fixes = [d.fix for d in lint(self.text) if d.fix is not None and d.fix.message.startswith(_LOOP_FIX)]
+    def key_fix(self) -> Any:
+        """The fix PRN003 offers for `k` (None if it offers none)."""
+        fixes = [d.fix for d in lint(self.text) if d.fix is not None and d.fix.message.startswith(_KEY_FIX)]
         assert len(fixes) <= 1, self.text
         return fixes[0] if fixes else None
 
 
-LOOP_PROGRAMS = [_LoopProgram(seed) for seed in range(160)]
+LOOP_PROGRAMS = [_LoopProgram(seed) for seed in range(200)]
 
 
 def test_generated_loops_cover_every_shape_and_both_fixes() -> None:
-    fixes = [program.loop_fix() for program in LOOP_PROGRAMS]
+    fixes = [program.key_fix() for program in LOOP_PROGRAMS]
     assert all(fix is not None for fix in fixes)
     messages = [fix.message for fix in fixes]
-    assert sum(message.startswith("Split") for message in messages) >= 40
+    assert sum(message.startswith("Split `k` at the top") for message in messages) >= 40
     assert sum(message.startswith("Fold") for message in messages) >= 20
+    assert sum(message.startswith("Split `k` once") for message in messages) >= 20
     assert sum(fix.applicability.value == "unsafe" for fix in fixes) >= 20
     assert sum(fix.applicability.value == "safe" for fix in fixes) >= 60
-    assert {program.shape for program in LOOP_PROGRAMS} == {"for", "range", "enumerate", "while"}
+    assert {program.shape for program in LOOP_PROGRAMS} == {"for", "range", "enumerate", "while", "straight"}
     assert any(program.nested for program in LOOP_PROGRAMS)
 
 
 @pytest.mark.parametrize("program", LOOP_PROGRAMS, ids=lambda program: f"seed{program.seed}")
-def test_loop_fix_turns_a_key_reuse_error_into_none(program: _LoopProgram) -> None:
+def test_loop_and_helper_fixes_turn_a_key_reuse_error_into_none(program: _LoopProgram) -> None:
     assert _raises(program.text, program.flags), program.text
-    fix = program.loop_fix()
+    fix = program.key_fix()
     assert fix is not None, program.text
     fixed = apply_edits(program.text, fix.edits)
     compile(fixed, "generated.py", "exec", dont_inherit=True)
@@ -377,4 +384,5 @@ def test_loop_fix_turns_a_key_reuse_error_into_none(program: _LoopProgram) -> No
         # Code outside the rewritten lines sees exactly the keys it saw before.
         assert _seen(fixed, program.flags) == _seen(program.text, program.flags), fixed
     else:
-        assert "would see the key the loop advanced" in fix.message or "not known to draw" in fix.message
+        assert "would see another key" in fix.message or "not known to draw" in fix.message
+

@@ -1,4 +1,4 @@
-# case: top-level script code is fixed like a function body
+# case: top-level script code is fixed like a function body; nothing reads the key again, so it is not rebound (importers see the key they saw before)
 # covers: fix, module-level code
 import jax.random as jr
 

@@ -64,7 +64,13 @@ from prnglint.engine import FixSpec, InsertStatementBefore, NodeEdit, Replace
 from prnglint.rules._keyfix import MAX_LINE, names_after_targets, numbered_names
 from prnglint.rules.key_reuse.flow import Finding
 from prnglint.rules.key_reuse.ir import Effect, Graph, Use
-from prnglint.rules.key_reuse.loop_fix import LoopFixContext, describe_reader, later_reader, plan_loop_fixes
+from prnglint.rules.key_reuse.loop_fix import (
+    LoopFixContext,
+    describe_reader,
+    later_reader,
+    may_hold_key_array,
+    plan_loop_fixes,
+)
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Builtins that read a function's locals without naming them.
@@ -124,6 +130,8 @@ def plan_fixes(
             continue
         if not _fixable(uses):
             continue
+        if may_hold_key_array(first.path, graph.all_ops()):
+            continue  # `split` takes one key: an array of keys (`split(k, n)`) would make it raise
         applicability, why = _applicability(uses)
         if applicability is None:
             continue

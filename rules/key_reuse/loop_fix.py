@@ -55,7 +55,7 @@ from prnglint.diagnostics import Applicability
 from prnglint.engine import FixSpec, InsertStatementBefore, NodeEdit, Replace
 from prnglint.rules._keyfix import MAX_LINE, names_after_targets, numbered_names, single_name
 from prnglint.rules.key_reuse.flow import Finding
-from prnglint.rules.key_reuse.ir import Effect, Graph, Use
+from prnglint.rules.key_reuse.ir import Bind, Effect, Graph, Use
 
 # Builtins that read a function's locals without naming them.
 _INTROSPECTION = frozenset({"locals", "vars", "eval", "exec"})
@@ -135,6 +135,8 @@ def _plan(
         return None
     if _binds_name(loop, path):
         return None  # the loop rebinds or deletes the key: where to split is a design decision
+    if may_hold_key_array(path, ops):
+        return None  # `split` takes one key: an array of keys (`split(k, n)`, for a vmapped helper) would raise
     in_body = _node_ids(body)
     uses: list[Use] = []
     # Whether something other than a sampler consumes the key outside the loop (a
@@ -217,6 +219,27 @@ def _plan(
     edits.extend(Replace(use.node, cst.Name(name)) for use, name in zip(uses, names))
     first = min(carriers, key=lambda f: f.use.index)
     return LoopFix(first, uses, FixSpec(how, message, tuple(edits)))
+
+
+def may_hold_key_array(path: str, ops: Sequence[object]) -> bool:
+    """True if the function binds `path` to an array of keys (`split(k, n)`), directly or through an alias."""
+    arrays: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for op in ops:
+            if not isinstance(op, Bind) or op.path in arrays:
+                continue
+            if any(kind == "array" or (kind == "alias" and data in arrays) for kind, data in _parts(op.source)):
+                arrays.add(op.path)
+                changed = True
+    return path in arrays
+
+
+def _parts(source: tuple) -> list[tuple[str, object]]:
+    if source[0] == "multi":
+        return [part for item in source[1] for part in _parts(item)]
+    return [(source[0], source[1] if len(source) > 1 else None)]
 
 
 def _statement(form: str, path: str, index: str | None, names: list[str], context: LoopFixContext) -> str:

@@ -99,6 +99,11 @@ def _add_configuration_options(parser: argparse.ArgumentParser) -> None:
         "--config", type=Path, help="configuration file for every file (default: the nearest pyproject.toml with [tool.prnglint] above each file)"
     )
     group.add_argument("--isolated", action="store_true", help="ignore every configuration file")
+    group.add_argument(
+        "--python",
+        metavar="PATH",
+        help="the project's interpreter or virtual environment, whose installed packages are read (never run) for summaries",
+    )
     group.add_argument("--show-settings", action="store_true", help="print the resolved configuration and the file it comes from, then exit")
 
 
@@ -296,6 +301,30 @@ def _apply_command_line(settings, args: argparse.Namespace) -> None:
     if args.exclude is not None:
         settings.exclude = list(args.exclude)
     settings.extend_exclude = [*settings.extend_exclude, *args.extend_exclude]
+    _attach_project(settings, args)
+
+
+def _attach_project(settings, args: argparse.Namespace) -> None:
+    """Tell the rules where the project's other modules and its installed packages are (`prnglint.project`)."""
+    from prnglint.cache import default_directory
+    from prnglint.config import ConfigError
+    from prnglint.project import PROJECT_OPTION, EnvironmentError_, make_spec
+
+    python = getattr(args, "python", None)
+    origin = "--python"
+    if python is None:
+        python = settings.python
+        origin = str(settings.config_file) if settings.config_file is not None else "python"
+    config_root = settings.root if settings.config_file is not None else None
+    facts = None
+    if not getattr(args, "no_cache", False):
+        cache_dir = getattr(args, "cache_dir", None)
+        facts = cache_dir if cache_dir is not None else default_directory(settings.cache_dir, settings.root)
+    try:
+        spec = make_spec(config_root, Path.cwd(), python, facts)
+    except EnvironmentError_ as exc:
+        raise ConfigError(f"{origin}: {exc}") from None
+    settings.rule_options[PROJECT_OPTION] = spec
 
 
 def _discover(paths: list[Path], args: argparse.Namespace, settings) -> tuple[list, list[Path]]:
@@ -335,7 +364,12 @@ def _show_settings(args: argparse.Namespace, paths: list[Path], configurations: 
         f"unsafe-fixes = {json.dumps(bool(args.unsafe_fixes))}",
         f"show-fixes = {json.dumps(bool(args.show_fixes))}",
         f"output-format = {json.dumps(args.output_format)}",
+        f"python = {json.dumps(settings.python)}" if settings.python else "# python: not set",
     ]
+    spec = settings.rule_options.get("__project__")
+    if spec is not None:
+        lines.append(f"# Project modules from: {', '.join(spec.roots)}")
+        lines.append(f"# Installed packages from: {spec.environment}: {', '.join(spec.site) or 'no site-packages found'}")
     for key, value in sorted(_rule_options(settings).items()):
         lines.append(f"{key} = {json.dumps(value)}")
     lines.append(f"# Enabled rules: {', '.join(rule.code for rule in settings.enabled_rules()) or 'none'}")
@@ -346,7 +380,9 @@ def _show_settings(args: argparse.Namespace, paths: list[Path], configurations: 
 def _rule_options(settings) -> dict:
     from prnglint.config import rule_option_defaults
 
-    return {**rule_option_defaults(), **settings.rule_options}
+    from prnglint.project import PROJECT_OPTION
+
+    return {key: value for key, value in {**rule_option_defaults(), **settings.rule_options}.items() if key != PROJECT_OPTION}
 
 
 def _lint_paths(files: tuple[list, list[Path]], args: argparse.Namespace, configurations: _Configurations) -> list:

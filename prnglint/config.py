@@ -50,6 +50,7 @@ ENGINE_KEYS: dict[str, type] = {
     "extend-exclude": list,
     "per-file-ignores": dict,
     "cache-dir": str,
+    "python": str,
     "fix": bool,
     "unsafe-fixes": bool,
     "show-fixes": bool,
@@ -143,6 +144,8 @@ class Settings:
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     rule_options: dict[str, Any] = field(default_factory=dict)
     cache_dir: str | None = None
+    # The project's Python environment (an interpreter or a virtual environment), read for summaries.
+    python: str | None = None
     # What the command line does when its own options say nothing.
     fix: bool = False
     unsafe_fixes: bool = False

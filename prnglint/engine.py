@@ -146,6 +146,16 @@ class FileContext:
     _shared: dict[str, Any] = field(default_factory=dict)
     # The module's generated code, when a full positions pass produced it.
     _generated: str | None = None
+    _project: Any = False  # False: not looked up yet
+
+    @property
+    def project(self) -> Any:
+        """The file's `prnglint.project.ProjectView` (other modules, installed packages), or None outside a project."""
+        if self._project is False:
+            from prnglint.project import view_for
+
+            self._project = view_for(self.options, self.filename, self.module)
+        return self._project
 
     def shared(self, key: str, build: Callable[[], Any]) -> Any:
         """A value built once per file and shared by every rule that asks with the same `key`.

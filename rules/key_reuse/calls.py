@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import libcst as cst
 
@@ -22,6 +22,9 @@ from prnglint.rules.key_reuse.graph import literal_of
 from prnglint.rules.key_reuse import library as lib
 from prnglint.rules.key_reuse.ir import Arg, Bind, CallSite, Effect, Graph, Kill, Op, Use, Value
 from prnglint.rules.key_reuse.summaries import PathEffect, Summary, split_root
+
+if TYPE_CHECKING:
+    from prnglint.rules.key_reuse.external import External
 
 _EFFECTS = {
     lib.READS: Effect.READ,
@@ -59,6 +62,12 @@ class ModuleFacts(Protocol):
 
     def summary(self, node: cst.CSTNode) -> Summary | None:
         """The summary of a function or lambda of this module (None while it is being analysed)."""
+
+    def relative(self, name: str) -> str | None:
+        """The qualified name a relative import binds `name` to, if any."""
+
+    def external(self, qualname: str) -> External | None:
+        """The callee `qualname` when another module of the project or environment defines it."""
 
     def qualname(self, node: cst.BaseExpression) -> str | None:
         """The qualified name `node` refers to through the imports."""
@@ -106,6 +115,8 @@ class CallResolver:
         """The operations that `site` stands for."""
         qualname = site.qualname
         library = self.module.library
+        if qualname is None:
+            qualname = self._relative_qualname(site)
         if qualname is not None:
             if qualname.startswith(_jax.RANDOM):
                 return self._random(site, qualname[len(_jax.RANDOM) :], site.args)
@@ -121,6 +132,9 @@ class CallResolver:
                 wrapped = self._wrapped(site)
                 if wrapped is not None:
                     return wrapped
+            found = self._external(site, qualname)
+            if found is not None:
+                return found
             return self._unknown(site, qualname)
         if site.callee is not None:
             return self._named(site, site.callee)
@@ -133,6 +147,33 @@ class CallResolver:
             if site.receiver is not None:
                 return self._method(site, site.receiver, site.method)
         return self._unknown(site, None)
+
+    def _relative_qualname(self, site: CallSite) -> str | None:
+        """`helper` or `utils.helper` bound by a relative import (`from . import utils`), as a qualified name."""
+        spelled = _spelled(site)
+        if spelled is None:
+            return None
+        head, dot, rest = spelled.partition(".")
+        if head in self.graph.bound or head in self.graph.closures:
+            return None
+        if self.module.function(head) is not None or self.module.class_info(head) is not None:
+            return None
+        base = self.module.relative(head)
+        if base is None:
+            return None
+        return f"{base}.{rest}" if dot else base
+
+    def _external(self, site: CallSite, qualname: str) -> list[Op] | None:
+        """A call of a function or class of another module, as its summary says; None if there is none."""
+        if not any(True for arg in site.args for _ in _paths(arg.value)):
+            return None  # it is passed nothing the caller tracks: no need to read the callee
+        found = self.module.external(qualname)
+        if found is None:
+            return None
+        if found.summary is None:
+            return []  # a class that stores its arguments as fields: a store, not a draw
+        name = _spelled(site) or qualname
+        return self._apply_summary(site, found.summary, name, skip_first=found.kind == "constructor")
 
     def _entry(self, site: CallSite, entry: lib.Entry, name: str, *, receiver: str | None = None) -> list[Op]:
         """What a call described by the library table does."""
@@ -398,6 +439,20 @@ class CallResolver:
         summary = self.module.summary(target)
         if summary is None:
             return self._unknown(site, None)
+        free = self._free_effects(summary, target, site, name=name, module_function=module_function)
+        return self._apply_summary(site, summary, name, receiver=receiver, skip_first=skip_first, free=free)
+
+    def _apply_summary(
+        self,
+        site: CallSite,
+        summary: Summary,
+        name: str,
+        *,
+        receiver: str | None = None,
+        skip_first: bool = False,
+        free: list[Op] | None = None,
+    ) -> list[Op]:
+        """The uses a call implies for the keys it passes, as the callee's summary says."""
         kinds = summary.param_kinds
         positional = [p for p in summary.params if kinds[p] == "pos"]
         mapping: dict[str, Value] = {}
@@ -448,7 +503,8 @@ class CallResolver:
                     targets = list(_paths(value))
                 for outer, node in targets:
                     ops.append(_use_for(effect, outer, node, site, name))
-        ops.extend(self._free_effects(summary, target, site, name=name, module_function=module_function))
+        if free:
+            ops.extend(free)
         for path in summary.rebinds:
             root, rest = split_root(path)
             value = mapping.get(root) if root in params else None
@@ -661,7 +717,7 @@ def _use_for(effect: PathEffect, path: str, node: cst.CSTNode, site: CallSite, n
     else:
         kind = Effect.READ
     origin = "summary" if effect.consumed and not effect.unsure else "unknown"
-    return Use(path, kind, node, site.call, effect.keypos, via=name, inner=effect.node, origin=origin)
+    return Use(path, kind, node, site.call, effect.keypos, via=name, inner=effect.node, inner_at=effect.at, origin=origin)
 
 
 def _argument(args: list[Arg], position: int, keyword: str) -> Arg | None:

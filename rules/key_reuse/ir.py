@@ -52,6 +52,7 @@ class Use:
     literal: str | None = None  # the data of `fold_in(key, <literal>)`
     via: str | None = None  # the closure or helper through which the use happens
     inner: cst.CSTNode | None = None  # where a closure consumes the key
+    inner_at: str | None = None  # where a function of another module consumes it (`pkg/utils.py:12`)
     index: int = 0
     block: int = -1
     anchor: cst.CSTNode | None = None

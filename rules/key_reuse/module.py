@@ -16,6 +16,7 @@ from prnglint.engine import FileContext
 from prnglint.rules import _jax
 from prnglint.rules.key_reuse.graph import GraphBuilder, target_names
 from prnglint.rules.key_reuse.calls import CallResolver, ClassInfo, FrameFacts
+from prnglint.rules.key_reuse.external import External, external
 from prnglint.rules.key_reuse.flow import Finding, KeyFlow
 from prnglint.rules.key_reuse.ir import Graph
 from prnglint.rules.key_reuse.library import Library
@@ -37,9 +38,11 @@ class FrameResult:
 class KeyModule:
     """Everything PRN003 knows about one module, and the analyses done so far."""
 
-    def __init__(self, context: FileContext, library: Library) -> None:
+    def __init__(self, context: FileContext, library: Library, *, library_key: str = "") -> None:
         self.context = context
         self.library = library
+        # Names the configured table for summaries kept across files and runs.
+        self.library_key = library_key
         resolver = context.resolver
         self.equinox = any(target in _jax.EQUINOX_MODULES for target in resolver.aliases.values())
         self._functions: dict[str, cst.FunctionDef | None] = {}
@@ -123,6 +126,17 @@ class KeyModule:
         if isinstance(node, cst.Name | cst.Attribute):
             return self.context.qualname(node)
         return None
+
+    def relative(self, name: str) -> str | None:
+        """The qualified name a relative import binds `name` to (`from .utils import f`), if any."""
+        project = self.context.project
+        return None if project is None else project.relative_aliases().get(name)
+
+    def external(self, qualname: str) -> External | None:
+        """The callee `qualname` when another module of the project or environment defines it."""
+        if self.context.project is None:
+            return None
+        return external(self, qualname)
 
     def summary(self, node: cst.CSTNode) -> Summary | None:
         """The summary of a function or lambda (None if it cannot be analysed now)."""

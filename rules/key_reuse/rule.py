@@ -24,6 +24,8 @@ from prnglint.rules.key_reuse.ir import Use
 from prnglint.rules.key_reuse.graph import TABLE, is_key_annotation
 from prnglint.rules.key_reuse.library import FRESH, Library, user_entries
 from prnglint.rules.key_reuse.module import FrameResult, KeyModule
+from prnglint.rules.key_reuse.summaries import Summary, split_root
+from prnglint.names import dotted_name
 
 _RENAMED = re.compile(r"#\d+")
 # Packages whose functions can make or take keys (`TABLE` says which).
@@ -61,6 +63,9 @@ class _Frame:
     owner: str | None  # the class a method is defined in
     interesting: bool = False
     calls: set[str] = field(default_factory=set)
+    # Calls of functions imported from elsewhere that may be passed a key: the
+    # frame is interesting if one of them takes a key (its summary says so).
+    imported: list[cst.Call] = field(default_factory=list)
 
 
 class KeyReuse(Rule):
@@ -597,6 +602,13 @@ class KeyReuse(Rule):
                     return
         if any(arg.keyword is not None and arg.keyword.value == "key" for arg in node.args) and self._has_equinox():
             frame.interesting = True
+            return
+        if isinstance(root, cst.Name) and any(isinstance(arg.value, cst.Name | cst.Attribute) for arg in node.args):
+            head = root.value
+            if head in self.context.resolver.aliases or (
+                self.context.project is not None and head in self.context.project.relative_aliases()
+            ):
+                frame.imported.append(node)
 
     def _is_key_api(self, node: cst.BaseExpression) -> bool:
         qualname = self.context.qualname(node)
@@ -635,10 +647,12 @@ class KeyReuse(Rule):
     def _analyse(self) -> list[_Item]:
         """Every finding of the file, under PRN003 or (deliberate reuse) PRN012."""
         self._items: list[_Item] = []
+        options = self.context.options
+        module = KeyModule(self.context, _library(options), library_key=repr(sorted(user_entries(options).items())))
+        self._mark_key_takers(module)
         frames = self._interesting_frames()
         if not frames:
             return self._items
-        module = KeyModule(self.context, _library(self.context.options))
         for frame in frames:
             module.analyze(frame.node)
         split = self.context.resolver.spelling_of("jax.random.split")
@@ -650,6 +664,25 @@ class KeyReuse(Rule):
             if result is not None and result.findings:
                 self._report(result, split, clone, reported)
         return self._items
+
+    def _mark_key_takers(self, module: KeyModule) -> None:
+        """Frames that pass something to a function of another module that takes or consumes a key."""
+        if self.context.project is None:
+            return
+        for frame in self._frames:
+            if frame.interesting:
+                continue
+            for call in frame.imported:
+                qualname = self.context.qualname(call.func)
+                if qualname is None:
+                    spelled = dotted_name(call.func)
+                    head, dot, rest = (spelled or "").partition(".")
+                    base = module.relative(head)
+                    qualname = None if base is None else f"{base}.{rest}" if dot else base
+                found = module.external(qualname) if qualname is not None else None
+                if found is not None and found.summary is not None and _takes_key(found.summary):
+                    frame.interesting = True
+                    break
 
     def _interesting_frames(self) -> list[_Frame]:
         frames = self._frames
@@ -850,6 +883,8 @@ class KeyReuse(Rule):
             return "a call"
         if via == "lambda" and short:
             return "a lambda"
+        if not short and use.inner_at is not None:
+            return f"`{via}` (which consumes it at {use.inner_at})"
         if not short and use.inner is not None and use.inner is not use.node:
             inner = self.context.line_of(use.inner)
             if via == "lambda":
@@ -869,6 +904,15 @@ def _library(options: Mapping[str, Any]) -> Library:
     if library is None:
         library = _LIBRARIES[key] = Library(entries)
     return library
+
+
+def _takes_key(summary: Summary) -> bool:
+    """True if a function does something to a parameter that only a key suffers: a draw, a fold, a key position."""
+    params = set(summary.params)
+    return any(
+        (effect.keypos or effect.folded or (effect.consumed and not effect.unsure)) and split_root(path)[0] in params
+        for path, effect in summary.effects.items()
+    )
 
 
 def _frame_name(frame: _Frame) -> str | None:

@@ -22,6 +22,7 @@ class PathEffect:
     keypos: bool = False
     node: cst.CSTNode | None = None  # where it is first consumed (or folded)
     unsure: bool = False  # some consumption is not a certain draw (an unknown call, a store)
+    at: str | None = None  # in another module: where it is first consumed (`pkg/utils.py:12`)
 
 
 @dataclass(eq=False)
@@ -40,3 +41,29 @@ def split_root(path: str) -> tuple[str, str]:
         if char in ".[":
             return path[:index], path[index:]
     return path, ""
+
+
+def to_json(summary: Summary) -> dict:
+    """A summary of another module's function as plain data (only its parameters' effects matter to callers)."""
+    params = set(summary.params)
+    return {
+        "params": summary.params,
+        "kinds": summary.param_kinds,
+        "effects": {
+            path: [effect.consumed, effect.folded, effect.keypos, effect.unsure, effect.at]
+            for path, effect in summary.effects.items()
+            if split_root(path)[0] in params
+        },
+        "rebinds": sorted(path for path in summary.rebinds if split_root(path)[0] in params),
+    }
+
+
+def from_json(data: dict) -> Summary:
+    """The summary `to_json` stored. Raises on malformed data."""
+    params = [str(p) for p in data["params"]]
+    kinds = {str(k): str(v) for k, v in data["kinds"].items()}
+    effects = {
+        str(path): PathEffect(bool(c), bool(f), bool(k), None, bool(u), None if at is None else str(at))
+        for path, (c, f, k, u, at) in data["effects"].items()
+    }
+    return Summary(params, kinds, effects, {str(p) for p in data["rebinds"]})

@@ -14,7 +14,10 @@ half an entry; an entry that cannot be read or does not have the expected
 shape counts as missing and is written again.
 
 Entries hold plain rows (see `encode`), the same rows the process pool
-sends back, never pickled objects.
+sends back, never pickled objects, and the other files the rows depend on
+(a module whose functions a rule read into, with the SHA-256 of its bytes
+then): an entry is used only while each of those files is unchanged, so an
+edit of `utils.py` re-lints exactly the files whose findings depend on it.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from prnglint.diagnostics import Applicability, Diagnostic, Edit, Fix, Location
 
 CACHE_DIR_NAME = ".prnglint_cache"
 # Bump when the layout or the row format changes.
-FORMAT = 1
+FORMAT = 2
 _MAGIC = "prnglint-cache"
 
 CACHEDIR_TAG = (
@@ -183,6 +186,8 @@ class Cache:
         self.write_error: str | None = None
         self.hits = 0
         self.misses = 0
+        # Digests of dependency files, read once per run.
+        self._digests: dict[str, str | None] = {}
 
     def key(self, raw: bytes, rule_codes: Iterable[str]) -> str:
         """The key of a file with content `raw` linted with the rules `rule_codes`."""
@@ -202,10 +207,12 @@ class Cache:
             self.misses += 1
             return None
         try:
-            magic, version, rows = json.loads(data)
-            if magic != _MAGIC or version != FORMAT or not isinstance(rows, list):
+            magic, version, rows, dependencies = json.loads(data)
+            if magic != _MAGIC or version != FORMAT or not isinstance(rows, list) or not isinstance(dependencies, dict):
                 raise ValueError("not an entry of this format")
             diagnostics = [decode(row, filename) for row in rows]
+            if not all(self._digest(path) == digest for path, digest in dependencies.items()):
+                raise ValueError("a file the entry depends on changed")
         except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
             # A damaged entry is a miss; linting the file writes it again.
             self.misses += 1
@@ -213,8 +220,21 @@ class Cache:
         self.hits += 1
         return diagnostics
 
-    def put(self, key: str, rows: Sequence[Row]) -> None:
-        """Store `rows` under `key` atomically; rows whose `extra` JSON cannot carry exactly are not stored."""
+    def _digest(self, path: Any) -> str | None:
+        if not isinstance(path, str):
+            raise TypeError("a dependency is a path")
+        if path not in self._digests:
+            try:
+                self._digests[path] = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+            except OSError:
+                self._digests[path] = None
+        return self._digests[path]
+
+    def put(self, key: str, rows: Sequence[Row], dependencies: dict[str, str] | None = None) -> None:
+        """Store `rows` under `key` atomically, valid while the files of `dependencies` (path -> SHA-256) keep their bytes.
+
+        Rows whose `extra` JSON cannot carry exactly are not stored.
+        """
         if self.write_error is not None:
             return
         try:
@@ -222,7 +242,7 @@ class Cache:
                 extra = row[7]
                 if extra is not None and json.loads(json.dumps(extra)) != extra:
                     return
-            data = json.dumps([_MAGIC, FORMAT, list(rows)], separators=(",", ":")).encode("ascii")
+            data = json.dumps([_MAGIC, FORMAT, list(rows), dict(dependencies or {})], separators=(",", ":")).encode("ascii")
         except (TypeError, ValueError):
             return
         try:

@@ -298,15 +298,19 @@ class ProjectIndex:
     def load(self, path: Path, name: str) -> Dependency | None:
         """The module at `path`, read once per content (None if unreadable or too large)."""
         key = str(path)
-        stamp = _stamp(path)
+        overlay = _overlay(key)
+        stamp = _stamp(path) if overlay is None else (-2, hash(overlay))
         cached = self._loaded.get(key)
         if cached is not None and cached[0] == stamp:
             return cached[1]
         dependency: Dependency | None = None
-        try:
-            raw = path.read_bytes()
-        except OSError:
-            raw = None
+        if overlay is not None:
+            raw: bytes | None = overlay.encode("utf-8", "surrogateescape")
+        else:
+            try:
+                raw = path.read_bytes()
+            except OSError:
+                raw = None
         if raw is not None and len(raw) <= _MAX_DEPENDENCY_BYTES:
             try:
                 text = raw.decode("utf-8-sig")
@@ -319,6 +323,9 @@ class ProjectIndex:
 
     def digest(self, path: str) -> str | None:
         """The current digest of the file at `path` (None if it is gone), recomputed only when it changed."""
+        overlay = _overlay(path)
+        if overlay is not None:
+            return _digest(overlay.encode("utf-8", "surrogateescape"))
         stamp = _stamp(Path(path))
         cached = self._digests.get(path)
         if cached is not None and cached[0] == stamp:
@@ -361,6 +368,34 @@ class ProjectIndex:
             _write_atomically(folder / key[2:], data.encode("utf-8"))
         except (OSError, TypeError, ValueError):
             self._facts_dir = None  # a read-only folder: keep facts in memory for the rest of the run
+
+
+# Unsaved texts of files open in an editor (resolved path -> text), read instead of the disk.
+_OVERLAYS: dict[str, str] = {}
+
+
+def set_overlay(path: Path, text: str | None) -> None:
+    """Make the index read `text` for `path` instead of the file (None: the file again). For the language server."""
+    try:
+        key = str(path.resolve())
+    except (OSError, RuntimeError):
+        key = str(path)
+    if text is None:
+        _OVERLAYS.pop(key, None)
+    else:
+        _OVERLAYS[key] = text
+
+
+def _overlay(path: str) -> str | None:
+    if not _OVERLAYS:
+        return None
+    text = _OVERLAYS.get(path)
+    if text is None:
+        try:
+            text = _OVERLAYS.get(str(Path(path).resolve()))
+        except (OSError, RuntimeError):
+            return None
+    return text
 
 
 def _stamp(path: Path) -> tuple[int, int]:

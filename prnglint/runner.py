@@ -45,6 +45,9 @@ CHUNKS_PER_WORKER = 16
 PYTHON = "python"
 NOTEBOOK = "notebook"
 
+# A linted file's rows and the other files they depend on (path -> SHA-256 of its bytes).
+Linted = tuple[list["Row"], dict[str, str]]
+
 
 def is_notebook(path: Path) -> bool:
     """`prnglint.notebook.is_notebook`, without importing the notebook reader for runs that have none."""
@@ -190,8 +193,8 @@ def lint_files(
         bar = progress(len(work)) if progress is not None else None
         try:
 
-            def done(item: _Work, rows: list[Row]) -> None:
-                results[item.index] = _finish(item, rows, cache, keep_source)
+            def done(item: _Work, linted: Linted) -> None:
+                results[item.index] = _finish(item, linted, cache, keep_source)
                 if bar is not None:
                     bar.advance()
 
@@ -243,23 +246,25 @@ def _answer_without_linting(
     return None
 
 
-def _finish(item: _Work, rows: list[Row], cache: Cache | None, keep_source: bool) -> FileResult:
+def _finish(item: _Work, linted: Linted, cache: Cache | None, keep_source: bool) -> FileResult:
     from prnglint.cache import decode
 
+    rows, dependencies = linted
     diagnostics = [decode(row, item.name) for row in rows]
     # A prnglint bug may be fixed by the next release or be a passing failure; never remember it.
     if cache is not None and item.key is not None and not any(d.code == INTERNAL_ERROR for d in diagnostics):
-        cache.put(item.key, rows)
+        cache.put(item.key, rows, dependencies)
     return FileResult(item.path, diagnostics, item.source if keep_source or diagnostics else None)
 
 
 # --- Linting, in this process or in a pool ---------------------------------------------
 
 
-def _lint_one(name: str, kind: str, payload: str | bytes, rules: Sequence[AnyRule], options: Mapping[str, Any]) -> list[Row]:
-    """Lint one file's text (or notebook bytes) and return its rows; prnglint's own bugs become E000."""
+def _lint_one(name: str, kind: str, payload: str | bytes, rules: Sequence[AnyRule], options: Mapping[str, Any]) -> Linted:
+    """Lint one file's text (or notebook bytes): its rows and the other files they depend on; prnglint's own bugs become E000."""
     from prnglint.cache import encode
     from prnglint.engine import lint_source
+    from prnglint.project import recording
 
     # A syntax tree is hundreds of thousands of objects and no cycles: the
     # cyclic garbage collector, scanning them again and again while they are
@@ -267,28 +272,35 @@ def _lint_one(name: str, kind: str, payload: str | bytes, rules: Sequence[AnyRul
     # counting frees the tree; collection resumes after the file.
     collecting = gc.isenabled()
     gc.disable()
+    dependencies: dict[str, str] = {}
     try:
-        if kind == NOTEBOOK:
-            from prnglint.notebook import lint_notebook_bytes
-
-            assert isinstance(payload, bytes)
-            diagnostics = lint_notebook_bytes(payload, name, rules, options)
-        else:
-            assert isinstance(payload, str)
-            diagnostics = lint_source(SourceFile(name, payload), rules, options)
+        with recording() as dependencies:
+            diagnostics = _lint_payload(name, kind, payload, rules, options)
     except Exception as exc:  # noqa: BLE001 - one file's bug must not stop the run
         diagnostics = [internal_error(name, exc)]
     finally:
         if collecting:
             gc.enable()
-    return [encode(d) for d in diagnostics]
+    return [encode(d) for d in diagnostics], dependencies
+
+
+def _lint_payload(name: str, kind: str, payload: str | bytes, rules: Sequence[AnyRule], options: Mapping[str, Any]) -> list[Diagnostic]:
+    from prnglint.engine import lint_source
+
+    if kind == NOTEBOOK:
+        from prnglint.notebook import lint_notebook_bytes
+
+        assert isinstance(payload, bytes)
+        return lint_notebook_bytes(payload, name, rules, options)
+    assert isinstance(payload, str)
+    return lint_source(SourceFile(name, payload), rules, options)
 
 
 def _lint_work(
     work: list[_Work],
     options: Mapping[str, Any],
     jobs: int,
-    done: Callable[[_Work, list[Row]], None],
+    done: Callable[[_Work, Linted], None],
 ) -> None:
     total = sum(len(item.payload) for item in work)
     workers = min(jobs, len(work))
@@ -321,7 +333,7 @@ def _lint_in_pool(
     work: list[_Work],
     options: Mapping[str, Any],
     workers: int,
-    done: Callable[[_Work, list[Row]], None],
+    done: Callable[[_Work, Linted], None],
 ) -> None:
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
@@ -361,10 +373,10 @@ def _lint_in_pool(
                 continue
             except Exception as exc:  # noqa: BLE001 - a worker that failed takes only its own files down
                 for item in futures[future]:
-                    done(item, [encode(internal_error(item.name, exc))])
+                    done(item, ([encode(internal_error(item.name, exc))], {}))
                 continue
-            for index, rows in finished:
-                done(by_index[index], rows)
+            for index, linted in finished:
+                done(by_index[index], linted)
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
@@ -374,7 +386,7 @@ def _lint_in_pool(
         run_isolated(
             sorted(orphaned, key=lambda item: item.index),
             lambda item: _lint_one(item.name, item.kind, item.payload, load_codes(item.task()[4]), options),
-            lambda item, how: [encode(_died(item.name, how))],
+            lambda item, how: ([encode(_died(item.name, how))], {}),
             workers,
             done,
         )
@@ -405,8 +417,8 @@ def _start_worker(options: Mapping[str, Any], parent: int) -> None:
     gc.freeze()
 
 
-def _lint_chunk(tasks: list[tuple[int, str, str, str | bytes, tuple[str, ...]]]) -> list[tuple[int, list[Row]]]:
-    """Lint a chunk of files in a worker; returns each file's index and rows."""
+def _lint_chunk(tasks: list[tuple[int, str, str, str | bytes, tuple[str, ...]]]) -> list[tuple[int, Linted]]:
+    """Lint a chunk of files in a worker; returns each file's index, rows and dependencies."""
     from prnglint.registry import load_codes
 
     return [

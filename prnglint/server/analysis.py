@@ -88,10 +88,26 @@ class SettingsFinder:
         try:
             config = find_config(folder)
             result: Settings | ConfigError = load_config(config) if config is not None else Settings(root=folder)
+            if isinstance(result, Settings):
+                _attach_project(result, folder)
         except ConfigError as exc:
             result = exc
         self._by_folder[folder] = (stamp, result)
         return result
+
+
+def _attach_project(settings: Settings, folder: Path) -> None:
+    """As the command line does: the project's other modules and installed packages, for summaries."""
+    from prnglint.cache import default_directory
+    from prnglint.project import PROJECT_OPTION, EnvironmentError_, make_spec
+
+    config_root = settings.root if settings.config_file is not None else None
+    try:
+        spec = make_spec(config_root, folder, settings.python, default_directory(settings.cache_dir, settings.root))
+    except EnvironmentError_ as exc:
+        origin = settings.config_file if settings.config_file is not None else "python"
+        raise ConfigError(f"{origin}: {exc}") from None
+    settings.rule_options[PROJECT_OPTION] = spec
 
 
 def _stamp(folder: Path) -> tuple[Any, ...]:
@@ -140,6 +156,8 @@ class LintOutcome:
 
     diagnostics: list[Diagnostic]
     failures: list[RuleFailure] = field(default_factory=list)
+    # Other files the findings were drawn from (path -> SHA-256), for re-linting dependents.
+    dependencies: dict[str, str] = field(default_factory=dict)
 
 
 def lint_text(
@@ -163,7 +181,7 @@ def lint_text(
         with deep_recursion(), _no_collection():
             tree = reparse(previous, text)
     parsed = tree.parsed() if tree is not None else None
-    return _isolated(lambda chosen: lint_source(source, chosen, options, parsed=parsed), rules), tree
+    return _recorded(lambda: _isolated(lambda chosen: lint_source(source, chosen, options, parsed=parsed), rules)), tree
 
 
 @dataclass(frozen=True)
@@ -201,7 +219,17 @@ def lint_cells(name: str, cells: Sequence[CellText], rules: Sequence[RuleInfo], 
     from prnglint.notebook import lint_notebook
 
     notebook = notebook_from_cells(name, cells)
-    return _isolated(lambda chosen: lint_notebook(notebook, chosen, options), rules)
+    return _recorded(lambda: _isolated(lambda chosen: lint_notebook(notebook, chosen, options), rules))
+
+
+def _recorded(lint: Any) -> LintOutcome:
+    """`lint()`'s outcome, with the other files its findings depend on."""
+    from prnglint.project import recording
+
+    with recording() as dependencies:
+        outcome = lint()
+    outcome.dependencies = dependencies
+    return outcome
 
 
 def _isolated(lint: Any, rules: Sequence[RuleInfo]) -> LintOutcome:

@@ -50,6 +50,7 @@ from prnglint.server.analysis import (
     noqa_edit,
     text_edits,
 )
+from prnglint.project import set_overlay
 from prnglint.source import split_lines
 
 T = TypeVar("T")
@@ -370,13 +371,23 @@ class PrnglintServer(LanguageServer):
     def dependents_of(self, changed: Path) -> list[str]:
         """The open units whose findings depend on the file `changed` (besides itself).
 
-        Every rule today reads one file (a notebook is one program), so a
-        change elsewhere changes nothing here. When whole-program summaries
-        land (a project index of what each function does with a key), this is
-        where the server asks that index which open documents import
-        `changed`, after updating it in memory with the new text.
+        A unit's last lint recorded the other files it read into (PRN003's
+        summaries of functions defined elsewhere); those that read `changed`
+        are linted again. The index reads `changed`'s unsaved text, not the disk
+        (`prnglint.project.set_overlay`, called by the caller).
         """
-        return []
+        try:
+            target = str(changed.resolve())
+        except (OSError, RuntimeError):
+            target = str(changed)
+        found: list[str] = []
+        for unit, state in self.units.items():
+            result = state.result
+            if result is None or _path_of(unit) == changed:
+                continue
+            if target in result.outcome.dependencies or str(changed) in result.outcome.dependencies:
+                found.append(unit)
+        return found
 
 
     # --- Code actions -------------------------------------------------------------------
@@ -569,6 +580,8 @@ def create_server() -> PrnglintServer:
         if uri in ls.units:
             ls.schedule(uri, ls.debounce)
             changed = _path_of(uri)
+            if changed is not None:
+                set_overlay(changed, ls.workspace.get_text_document(uri).source)
             for dependent in ls.dependents_of(changed) if changed is not None else ():
                 ls.units[dependent].result = None
                 ls.schedule(dependent, ls.debounce)
@@ -585,6 +598,9 @@ def create_server() -> PrnglintServer:
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: PrnglintServer, params: types.DidCloseTextDocumentParams) -> None:
         state = ls.units.pop(params.text_document.uri, None)
+        closed = _path_of(params.text_document.uri)
+        if closed is not None:
+            set_overlay(closed, None)  # the file on disk counts again
         if state is not None and state.published and not ls.pulls:
             ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
 

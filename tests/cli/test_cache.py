@@ -166,8 +166,9 @@ def test_damaged_entry_is_ignored_and_rewritten(project: Path, linted: list[str]
     assert results == reference
     assert cache.hits == 0 and sorted(linted) == ["bad.py", "ok.py", "opt.py"]
     for entry in _entries(project):
-        magic, version, rows = json.loads(entry.read_bytes())
+        magic, version, rows, dependencies = json.loads(entry.read_bytes())
         assert (magic, version) == ("prnglint-cache", cache_module.FORMAT)
+        assert dependencies == {}  # these files call nothing of another module
     linted.clear()
     again, cache = _lint(project)
     assert again == reference and linted == [] and cache.hits == 3

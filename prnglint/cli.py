@@ -104,6 +104,11 @@ def _add_configuration_options(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="the project's interpreter or virtual environment, whose installed packages are read (never run) for summaries",
     )
+    group.add_argument(
+        "--no-project",
+        action="store_true",
+        help="read only the linted files: no summaries of functions defined in other modules or installed packages",
+    )
     group.add_argument("--show-settings", action="store_true", help="print the resolved configuration and the file it comes from, then exit")
 
 
@@ -310,6 +315,8 @@ def _attach_project(settings, args: argparse.Namespace) -> None:
     from prnglint.config import ConfigError
     from prnglint.project import PROJECT_OPTION, EnvironmentError_, make_spec
 
+    if getattr(args, "no_project", False):
+        return
     python = getattr(args, "python", None)
     origin = "--python"
     if python is None:

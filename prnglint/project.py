@@ -263,12 +263,12 @@ class ProjectIndex:
         return found
 
     def module_name(self, filename: str) -> tuple[str, bool] | None:
-        """The dotted name of a file below a project root (and whether it is a package's `__init__`)."""
+        """The dotted name of a file below a project root or site-packages folder (and whether it is a package's `__init__`)."""
         try:
             path = Path(filename).resolve()
         except (OSError, RuntimeError):
             return None
-        for root in self.roots:
+        for root in self.search:
             try:
                 relative = path.relative_to(root.resolve())
             except ValueError:

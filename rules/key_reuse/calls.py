@@ -43,6 +43,7 @@ class ClassInfo:
     methods: dict[str, cst.FunctionDef] = field(default_factory=dict)
     static: set[str] = field(default_factory=set)
     stores_fields: bool = False
+    bases: list[str] = field(default_factory=list)  # qualified names of its bases, where the imports tell
 
 
 class ModuleFacts(Protocol):
@@ -174,6 +175,19 @@ class CallResolver:
             return []  # a class that stores its arguments as fields: a store, not a draw
         name = _spelled(site) or qualname
         return self._apply_summary(site, found.summary, name, skip_first=found.kind == "constructor")
+
+    def _inherited(self, site: CallSite, owner: ClassInfo, method: str, receiver: str) -> list[Op] | None:
+        """`self.method(...)` where `method` comes from a base class defined in another module."""
+        if not owner.bases or not any(True for arg in site.args for _ in _paths(arg.value)):
+            return None
+        for base in owner.bases:
+            found = self.module.external(f"{base}.{method}")
+            if found is not None and found.summary is not None:
+                name = _spelled(site) or method
+                if found.kind == "method":
+                    return self._apply_summary(site, found.summary, name, receiver=receiver, skip_first=True)
+                return self._apply_summary(site, found.summary, name)
+        return None
 
     def _entry(self, site: CallSite, entry: lib.Entry, name: str, *, receiver: str | None = None) -> list[Op]:
         """What a call described by the library table does."""
@@ -419,6 +433,9 @@ class CallResolver:
             entry = self.module.library.method(method, site.owner)
             if entry is not None:
                 return self._entry(site, entry, _spelled(site) or method, receiver=receiver)
+            inherited = self._inherited(site, frame.owner, method, receiver)
+            if inherited is not None:
+                return inherited
             return self._unknown(site, None, invalidate=False)
         if receiver in self.graph.rngs:
             return []

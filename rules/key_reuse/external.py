@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 FUNCTION = "function"  # every parameter, in order
 CONSTRUCTOR = "constructor"  # `__init__`: the first parameter is the new instance
 FIELDS = "fields"  # a dataclass, NamedTuple, `eqx.Module`...: stores its arguments
-_KINDS = (FUNCTION, CONSTRUCTOR, FIELDS)
+METHOD = "method"  # an instance method: the first parameter is the receiver
+_KINDS = (FUNCTION, CONSTRUCTOR, FIELDS, METHOD)
 
 # Re-exports followed from one module to the next (`pkg/__init__.py` importing from `pkg._impl`).
 _MAX_HOPS = 6
@@ -138,9 +139,16 @@ def _read(index: ProjectIndex, caller: KeyModule, dependency: Dependency, rest: 
     elif len(parts) == 2:
         info = module.class_info(head)
         target = info.methods.get(parts[1]) if info is not None else None
-        if target is not None and parts[1] in info.static:
+        if target is not None:
             summary = module.summary(target)
-            result = None if summary is None else External(FUNCTION, _portable(summary, module, index))
+            kind = FUNCTION if parts[1] in info.static else METHOD
+            result = None if summary is None else External(kind, _portable(summary, module, index))
+        elif info is not None and hops < _MAX_HOPS:
+            for base in info.bases:  # inherited from a base class, here or elsewhere
+                result = _resolve(index, module, f"{base}.{parts[1]}", hops + 1)
+                if result is not None:
+                    result = External(result.kind, result.summary, dict(result.dependencies))
+                    break
     if result is None and hops < _MAX_HOPS:
         # Not defined here: a name the module imports (a package re-exporting its parts).
         target_name = module.context.resolver.aliases.get(head) or module.context.project.relative_aliases().get(head)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from prnglint.engine import FileContext
+from prnglint.names import dotted_name
 from prnglint.rules import _jax
 from prnglint.rules.key_reuse.graph import GraphBuilder, target_names
 from prnglint.rules.key_reuse.calls import CallResolver, ClassInfo, FrameFacts
@@ -86,6 +87,16 @@ class KeyModule:
     def _class_info(self, node: cst.ClassDef, field_classes: set[str]) -> ClassInfo:
         info = ClassInfo(node.name.value)
         info.stores_fields = _jax.is_field_class(node, self.context, field_classes)
+        for base in node.bases:
+            if base.keyword is None and isinstance(base.value, cst.Name | cst.Attribute):
+                qualname = self.context.qualname(base.value)
+                if qualname is None:
+                    spelled = dotted_name(base.value) or ""
+                    head, dot, rest = spelled.partition(".")
+                    relative = self.relative(head)
+                    qualname = None if relative is None else f"{relative}.{rest}" if dot else relative
+                if qualname is not None:
+                    info.bases.append(qualname)
         if info.stores_fields:
             field_classes.add(info.name)
         body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()

@@ -315,3 +315,35 @@ def test_installed_code_is_read_not_run(run, project: Path) -> None:
         """)
     assert lint(run, project, "--python", str(project / "env")) == []
     assert not marker.exists()
+
+
+BASE = """
+import jax
+
+
+class Agent:
+    def observe(self, key):
+        return key.shape
+
+    def act(self, key):
+        return jax.random.normal(key, (2,))
+"""
+
+
+@pytest.mark.parametrize(
+    ("method", "expected"),
+    [("observe", []), ("act", [7])],
+)
+def test_method_inherited_from_a_base_class_of_another_module(run, project: Path, method: str, expected: list[int]) -> None:
+    write(project / "pkg" / "base.py", BASE)
+    write(project / "pkg" / "main.py", f"""
+        import jax
+        from .base import Agent
+
+        class Mine(Agent):
+            def step(self, key):
+                a = self.{method}(key)
+                b = jax.random.uniform(key, (2,))
+                return a, b
+        """)
+    assert [row for _, row, _ in lint(run, project)] == expected

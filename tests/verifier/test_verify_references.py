@@ -51,7 +51,7 @@ def test_another_seed_ends_elsewhere(full_run: VerifyRun, subject: str) -> None:
 @pytest.mark.parametrize("subject", SUBJECTS)
 def test_reference_runs_clean_under_the_key_reuse_checker(full_run: VerifyRun, subject: str) -> None:
     scenario = full_run.scenario(subject, "no-key-reuse")
-    assert scenario["details"] == {"checked": True, "error": None, "location": None}
+    assert scenario["details"] == {"checked": True, "error": None, "location": None, "across_init": "no reuse"}
     assert "typed keys" not in scenario["evidence"]  # the state does hold typed keys
 
 

@@ -66,6 +66,7 @@ from prnglint.rules.key_reuse.flow import Finding
 from prnglint.rules.key_reuse.ir import Effect, Graph, Use
 from prnglint.rules.key_reuse.loop_fix import (
     LoopFixContext,
+    reader_from,
     describe_reader,
     later_reader,
     may_hold_key_array,
@@ -73,10 +74,6 @@ from prnglint.rules.key_reuse.loop_fix import (
 )
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-# Builtins that read a function's locals without naming them.
-_INTROSPECTION = frozenset({"locals", "vars", "eval", "exec"})
-# Code whose body may run at any later time: it can read the key after its last use.
-_DEFERRED = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
 
 
 def plan_fixes(
@@ -241,29 +238,6 @@ def _is_local(path: str, graph: Graph) -> bool:
 def _named_from(root: cst.CSTNode, anchor: cst.CSTNode, path: str, replaced: set[int]) -> bool:
     """True if `path` may be read from `anchor` on, in source order, or in any nested scope of `root`.
 
-    The uses being replaced (`replaced`) do not count. The walk is in source
-    order: every node met after `anchor` is inside it or after it.
+    The uses being replaced (`replaced`) do not count; assigning the name counts.
     """
-    reached = False
-    stack: list[tuple[cst.CSTNode, bool]] = [(root, False)]
-    while stack:
-        node, deferred = stack.pop()
-        if node is anchor:
-            reached = True
-        if isinstance(node, cst.Name):
-            if id(node) in replaced:
-                continue
-            if node.value == path and (reached or deferred):
-                return True
-            if node.value in _INTROSPECTION and (reached or deferred):
-                return True
-            continue
-        if isinstance(node, cst.Attribute):
-            children: Sequence[cst.CSTNode] = (node.value,)  # `obj.key` does not name `key`
-        elif isinstance(node, cst.Arg):
-            children = (node.value,)  # nor does `f(key=...)`
-        else:
-            children = node.children
-        inner = deferred or (node is not root and isinstance(node, _DEFERRED))
-        stack.extend((child, inner) for child in reversed(children))
-    return False
+    return reader_from(root, anchor, path, replaced, assignments_read=True) is not None

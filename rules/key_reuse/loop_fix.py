@@ -303,10 +303,18 @@ def later_reader(root: cst.CSTNode, statement: cst.CSTNode, path: str, rewritten
     if enclosing:
         outermost = enclosing[0]
         start = outermost.body if isinstance(outermost, cst.For) else outermost.test  # type: ignore[attr-defined]
-    return _reader_from(root, start, path, rewritten)
+    return reader_from(root, start, path, rewritten)
 
 
-def _reader_from(root: cst.CSTNode, start: cst.CSTNode, path: str, rewritten: set[int]) -> cst.CSTNode | None:
+def reader_from(
+    root: cst.CSTNode, start: cst.CSTNode, path: str, rewritten: set[int], *, assignments_read: bool = False
+) -> cst.CSTNode | None:
+    """The first mention of `path` from `start` on, in source order, or in any nested scope of `root` (None if none).
+
+    The uses being rewritten (`rewritten`) do not count. With
+    `assignments_read`, a plain assignment to the name counts as a mention
+    too (the straight-line fix's more cautious reading).
+    """
     counting = False
     stack: list[tuple[cst.CSTNode, bool]] = [(root, False)]
     while stack:
@@ -323,8 +331,9 @@ def _reader_from(root: cst.CSTNode, start: cst.CSTNode, path: str, rewritten: se
             children: Sequence[cst.CSTNode] = (node.value,)  # `obj.key` does not name `key`
         elif isinstance(node, cst.Arg):
             children = (node.value,)  # nor does `f(key=...)`
-        elif isinstance(node, cst.AssignTarget | cst.For | cst.CompFor) or (
-            isinstance(node, cst.AnnAssign) and node.value is not None
+        elif not assignments_read and (
+            isinstance(node, cst.AssignTarget | cst.For | cst.CompFor)
+            or (isinstance(node, cst.AnnAssign) and node.value is not None)
         ):
             # Assigning the name reads nothing: whatever reads it afterwards
             # sees the new value (and is a mention of its own).

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 import libcst as cst
 
 from prnglint.diagnostics import INTERNAL_ERROR, IO_ERROR, Diagnostic, Edit, Fix, Location, internal_error, io_error
-from prnglint.engine import Rule, lint_source
+from prnglint.engine import Rule, apply_edits, lint_source
 from prnglint.ipython import PYTHON_CELL_MAGICS, cell_magic_name, escape_lines
 from prnglint.notebook_file import Notebook, NotebookError
 from prnglint.source import SourceError, SourceFile, parse_problem, read_file_bytes, split_lines
@@ -342,8 +342,8 @@ class _Mapper:
         seen, _ = leading_indent(lines)
         program_edit = Edit(edit.content, Location(row, edit.location.column), Location(end_origin[1], edit.end_location.column))
         try:
-            expected = _apply_edit(seen, program_edit)
-            result, space = leading_indent(split_lines(_apply_edit(lines, mapped)))
+            expected = apply_edits("".join(seen), [program_edit])
+            result, space = leading_indent(split_lines(apply_edits("".join(lines), [mapped])))
         except IndexError:
             return None
         return mapped if space == dedent and "".join(result) == expected else None
@@ -417,23 +417,6 @@ def fixed_cell_sources(notebook: Notebook, program: Program, fixed_text: str) ->
             raise NotebookError(f"the fixed code of cell {number} does not parse on its own; the notebook is left unchanged") from None
         changed[number] = restored
     return changed
-
-
-def _apply_edit(lines: Sequence[str], edit: Edit) -> str:
-    """The text of `lines` with one edit applied (1-based rows and columns; a row one past the end is the end)."""
-    starts = [0]
-    for line in lines:
-        starts.append(starts[-1] + len(line))
-    text = "".join(lines)
-
-    def offset(location: Location) -> int:
-        if location.row > len(lines):
-            if location.row == len(lines) + 1 and location.column == 1:
-                return len(text)
-            raise IndexError(location)
-        return starts[location.row - 1] + location.column - 1
-
-    return text[: offset(edit.location)] + edit.content + text[offset(edit.end_location) :]
 
 
 def _indent_back(original: str, fixed: str, dedent: str, number: int) -> str:

@@ -98,7 +98,7 @@ class Index:
                     self._functions(statement.body.body, statement)
                 self._function_names[id(statement)] = names
             elif isinstance(statement, cst.If | cst.With | cst.For | cst.While | cst.Try):
-                for block in _blocks(statement):
+                for block in compound_blocks(statement):
                     self._functions(block, outer)
 
     def _bind_all(self, body: tuple[cst.BaseStatement, ...] | list[cst.BaseStatement], names: dict[str, str | None]) -> None:
@@ -138,18 +138,21 @@ def index(context: FileContext) -> Index:
     return context.shared(_SHARED, lambda: Index(context))
 
 
-def _blocks(statement: cst.BaseCompoundStatement) -> list[list[cst.BaseStatement]]:
-    """The statement lists of a compound statement's bodies (`if`/`else`, `try` handlers...)."""
-    blocks: list[list[cst.BaseStatement]] = []
-    stack: list[cst.CSTNode] = [statement]
-    while stack:
-        node = stack.pop()
-        body = getattr(node, "body", None)
-        if isinstance(body, cst.IndentedBlock):
-            blocks.append(list(body.body))
-        for name in ("orelse", "finalbody"):
-            other = getattr(node, name, None)
-            if other is not None:
-                stack.append(other)
-        stack.extend(getattr(node, "handlers", ()))
+def compound_blocks(statement: cst.CSTNode) -> list[tuple[cst.BaseStatement, ...]]:
+    """The statement lists of a compound statement's bodies (`if`/`elif`/`else`, loops, `try` and its handlers)."""
+    blocks: list[tuple[cst.BaseStatement, ...]] = []
+    suites: list[cst.CSTNode | None] = [getattr(statement, "body", None)]
+    orelse = getattr(statement, "orelse", None)
+    while isinstance(orelse, cst.If):
+        suites.append(orelse.body)
+        orelse = orelse.orelse
+    if orelse is not None:
+        suites.append(orelse.body)
+    suites.extend(handler.body for handler in getattr(statement, "handlers", ()))
+    finalbody = getattr(statement, "finalbody", None)
+    if finalbody is not None:
+        suites.append(finalbody.body)
+    for suite in suites:
+        if isinstance(suite, cst.IndentedBlock):
+            blocks.append(tuple(suite.body))
     return blocks

@@ -19,6 +19,7 @@ from prnglint.rules.key_reuse.graph import GraphBuilder, target_names
 from prnglint.rules.key_reuse.calls import CallResolver, ClassInfo, FrameFacts
 from prnglint.rules.key_reuse.external import External, external
 from prnglint.rules.key_reuse.flow import Finding, KeyFlow
+from prnglint.rules.key_reuse.initialisers import compound_blocks
 from prnglint.rules.key_reuse.ir import Graph
 from prnglint.rules.key_reuse.library import Library
 from prnglint.rules.key_reuse.summaries import Summary
@@ -76,7 +77,7 @@ class KeyModule:
                     self._module_names.update(_bound_names(small))
             elif isinstance(statement, cst.If | cst.Try | cst.With | cst.For | cst.While):
                 # Names bound in module-level blocks shadow builtins too.
-                for block in _blocks(statement):
+                for block in compound_blocks(statement):
                     for inner in block:
                         if isinstance(inner, cst.SimpleStatementLine):
                             for small in inner.body:
@@ -216,22 +217,3 @@ def _bound_names(small: cst.BaseSmallStatement) -> set[str]:
     for target in targets:
         names.update(target_names(target))
     return names
-
-
-def _blocks(statement: cst.CSTNode) -> list[tuple[cst.BaseStatement, ...]]:
-    blocks: list[tuple[cst.BaseStatement, ...]] = []
-    suites: list[cst.CSTNode | None] = [getattr(statement, "body", None)]
-    orelse = getattr(statement, "orelse", None)
-    while isinstance(orelse, cst.If):
-        suites.append(orelse.body)
-        orelse = orelse.orelse
-    if orelse is not None:
-        suites.append(orelse.body)
-    suites.extend(handler.body for handler in getattr(statement, "handlers", ()))
-    finalbody = getattr(statement, "finalbody", None)
-    if finalbody is not None:
-        suites.append(finalbody.body)
-    for suite in suites:
-        if isinstance(suite, cst.IndentedBlock):
-            blocks.append(tuple(suite.body))
-    return blocks
